@@ -1,0 +1,11 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("smartapp.core.urls")),
+]
+
+if settings.SANDBOX_ENABLED:
+    urlpatterns += [path("sandbox/", include("smartapp.sandbox.urls"))]
