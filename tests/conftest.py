@@ -1,0 +1,53 @@
+"""Fixtures shared by the whole suite.
+
+Network guard: pytest-socket (see pyproject addopts) lets tests connect only to 127.0.0.1 and ::1.
+"""
+
+import secrets
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+
+@pytest.fixture
+def fhir_base(live_server):
+    """The sandbox's FHIR base URL (its `iss`) on the live test server."""
+    return f"{live_server.url}/sandbox/fhir"
+
+
+@pytest.fixture
+def registered_client(db):
+    """A confidential SMART client registered with the sandbox (django-oauth-toolkit Application)."""
+    from oauth2_provider.models import get_application_model
+
+    return get_application_model().objects.create(
+        name="test client",
+        client_id="test-client",
+        client_type="confidential",
+        authorization_grant_type="authorization-code",
+        redirect_uris="http://127.0.0.1:9/callback/",
+        algorithm="RS256",
+        skip_authorization=True,
+    )
+
+
+@pytest.fixture
+def make_token(registered_client):
+    """Mint a sandbox access token directly: make_token("patient/*.rs", patient_id="p1") -> token string."""
+    from oauth2_provider.models import get_access_token_model
+
+    from smartapp.sandbox.models import TokenContext
+
+    def make(scope: str, *, patient_id: str = "", fhir_user: str = "", expires_in: int = 3600) -> str:
+        value = secrets.token_urlsafe(32)
+        token = get_access_token_model().objects.create(
+            token=value,
+            application=registered_client,
+            scope=scope,
+            expires=timezone.now() + timedelta(seconds=expires_in),
+        )
+        TokenContext.objects.create(access_token=token, patient_id=patient_id, fhir_user=fhir_user)
+        return value
+
+    return make
