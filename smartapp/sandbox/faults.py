@@ -49,7 +49,8 @@ def parse_header(value: str) -> dict[str, str]:
     """`"fhir_429=3, latency_ms=50"` -> `{"fhir_429": "3", "latency_ms": "50"}`; unknown kinds dropped."""
     faults = {}
     for part in value.split(","):
-        kind, _, arg = part.strip().partition("=")
+        kind, _, arg = part.partition("=")
+        kind = kind.strip()
         if kind in KINDS:
             faults[kind] = arg.strip()
     return faults

@@ -1,1 +1,10 @@
-urlpatterns = []
+from django.urls import path
+
+from smartapp.sandbox.simulator import fault_switches, views
+
+urlpatterns = [
+    path("", views.simulator, name="sandbox-simulator"),
+    path("launch/", views.launch, name="sandbox-launch"),
+    path("faults/", fault_switches.fault_list, name="sandbox-faults"),
+    path("faults/clear/", fault_switches.fault_clear, name="sandbox-faults-clear"),
+]

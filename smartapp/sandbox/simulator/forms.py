@@ -1,0 +1,98 @@
+"""Validation of the simulator's inputs: an EHR launch, and the fault switches."""
+
+from urllib.parse import urlsplit
+
+from django import forms
+
+from smartapp.sandbox import faults
+from smartapp.sandbox.simulator import directory
+
+URL_MAX_LENGTH = 500  # LaunchContext.app_url / smart_style_url
+_FALSE = {"0", "false", "no", "off"}
+
+
+def http_url_error(value: str, what: str) -> str | None:
+    """Why `value` cannot be used as an http(s) URL, or None when it can."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return f"The {what} must be an absolute http:// or https:// URL."
+    if len(value) > URL_MAX_LENGTH:
+        return f"The {what} is longer than {URL_MAX_LENGTH} characters."
+    return None
+
+
+class LaunchForm(forms.Form):
+    """The parameters of one EHR launch, from the simulator's POST or from GET /sandbox/launch/."""
+
+    user = forms.CharField(error_messages={"required": "Choose the EHR user (user=<Practitioner id>)."})
+    patient = forms.CharField(required=False)
+    encounter = forms.CharField(required=False)
+    app = forms.CharField(required=False)
+    need_patient_banner = forms.CharField(required=False)
+    smart_style_url = forms.CharField(required=False)
+
+    def clean_user(self):
+        identity = directory.find_ehr_user(self.cleaned_data["user"])
+        if identity is None:
+            raise forms.ValidationError("No sandbox practitioner or coordinator has that id.")
+        return identity
+
+    def clean_patient(self):
+        patient_id = self.cleaned_data["patient"]
+        if patient_id and not directory.patient_exists(patient_id):
+            raise forms.ValidationError("No sandbox patient has that id.")
+        return patient_id
+
+    def clean_app(self):
+        app_url = self.cleaned_data["app"] or directory.default_launch_url()
+        if error := http_url_error(app_url, "app's launch URL (app=)"):
+            raise forms.ValidationError(error)
+        return app_url
+
+    def clean_need_patient_banner(self):
+        return self.cleaned_data["need_patient_banner"].strip().lower() not in _FALSE
+
+    def clean_smart_style_url(self):
+        style_url = self.cleaned_data["smart_style_url"]
+        if style_url and (error := http_url_error(style_url, "smart_style_url")):
+            raise forms.ValidationError(error)
+        return style_url
+
+    def clean(self):
+        data = super().clean()
+        encounter_id = data.get("encounter")
+        if not encounter_id or "patient" not in data:
+            return data
+        if not data["patient"]:
+            self.add_error("encounter", "An encounter needs its patient: choose the patient too.")
+        elif directory.encounter_patient(encounter_id) != data["patient"]:
+            self.add_error("encounter", "That encounter is not one of the chosen patient's encounters.")
+        return data
+
+
+class FaultOnForm(forms.Form):
+    """POST /sandbox/faults/: switch one fault on."""
+
+    kind = forms.ChoiceField(
+        choices=[(kind, kind) for kind in sorted(faults.KINDS)],
+        error_messages={"invalid_choice": "Unknown fault kind; see `kinds` in GET /sandbox/faults/."},
+    )
+    value = forms.CharField(required=False, max_length=255)
+    client_id = forms.CharField(required=False, max_length=255)
+    remaining = forms.IntegerField(required=False, min_value=1)
+
+
+class FaultOffForm(forms.Form):
+    """POST /sandbox/faults/clear/: switch faults off, all of them or of one kind and/or one client."""
+
+    kind = forms.ChoiceField(
+        required=False,
+        choices=[("", "every kind"), *[(kind, kind) for kind in sorted(faults.KINDS)]],
+        error_messages={"invalid_choice": "Unknown fault kind; see `kinds` in GET /sandbox/faults/."},
+    )
+    client_id = forms.CharField(required=False, max_length=255)
+
+    def clean_client_id(self):
+        # Absent means every row; "" names the rows that apply to every client.
+        present = self.data.get("client_id") is not None
+        return self.cleaned_data["client_id"] if present else None
