@@ -14,6 +14,7 @@ SANDBOX_SIGNING_KEY_FILE = Path(
 )
 
 OAUTH2_PROVIDER = {
+    "OAUTH2_SERVER_CLASS": "smartapp.sandbox.auth.server.SmartServer",
     "OAUTH2_VALIDATOR_CLASS": "smartapp.sandbox.auth.validator.SmartValidator",
     "SCOPES_BACKEND_CLASS": "smartapp.sandbox.auth.scopes.SmartScopes",
     "OIDC_ENABLED": True,

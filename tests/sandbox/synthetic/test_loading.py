@@ -72,12 +72,22 @@ def test_sandbox_users_exist_for_practitioners_the_coordinator_and_patients():
 def test_seed_sandbox_prints_counts_per_resource_type():
     out = io.StringIO()
     call_command("seed_sandbox", "--seed", str(SEED), "--anchor-date", ANCHOR.isoformat(), stdout=out)
-    lines = dict(line.split() for line in out.getvalue().splitlines()[:-1])
+    *count_lines, registered, seeded = out.getvalue().splitlines()
+    lines = dict(line.split() for line in count_lines)
     assert int(lines["Patient"]) == catalog.PATIENT_COUNT
     assert (
         int(lines["MedicationRequest"]) == Resource.objects.filter(resource_type="MedicationRequest").count()
     )
-    assert "Seeded" in out.getvalue().splitlines()[-1]
+    assert "Seeded" in seeded
+
+
+def test_seed_sandbox_registers_the_app_as_a_client():
+    from oauth2_provider.models import get_application_model
+
+    call_command("seed_sandbox", "--seed", str(SEED), "--anchor-date", ANCHOR.isoformat(), stdout=io.StringIO())
+    app = get_application_model().objects.get(client_id="smartapp")
+    assert "http://127.0.0.1:8000/callback/sandbox/" in app.redirect_uris.split()
+    assert app.client_type == "public"
 
 
 def test_seed_sandbox_refuses_a_malformed_anchor_date():

@@ -5,6 +5,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
+from smartapp.sandbox.auth import clients
 from smartapp.sandbox.synthetic import catalog, load_all
 
 
@@ -24,6 +25,8 @@ class Command(BaseCommand):
         counts = load_all(seed=seed, anchor=anchor)
         for resource_type, count in counts.items():
             self.stdout.write(f"{resource_type:<22}{count:>6}")
+        app = clients.register_default_app()
+        self.stdout.write(f"Registered client {app.application.client_id!r} for the app's redirect URIs")
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(

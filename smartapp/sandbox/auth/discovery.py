@@ -1,0 +1,102 @@
+"""Discovery documents under the FHIR base, and the style file launch contexts point to."""
+
+from django.http import JsonResponse
+from django.views.decorators.http import require_GET
+
+from smartapp.sandbox.auth.assertions import ALGORITHMS
+from smartapp.sandbox.auth.scopes import SmartScopes
+from smartapp.sandbox.base_url import auth_url, fhir_base
+
+# https://hl7.org/fhir/smart-app-launch/conformance.html#capabilities
+CAPABILITIES = [
+    "launch-ehr",
+    "launch-standalone",
+    "context-ehr-patient",
+    "context-ehr-encounter",
+    "context-standalone-patient",
+    "client-public",
+    "client-confidential-symmetric",
+    "client-confidential-asymmetric",
+    "sso-openid-connect",
+    "context-banner",
+    "context-style",
+    "permission-patient",
+    "permission-user",
+    "permission-offline",
+    "permission-online",
+    "permission-v1",
+    "permission-v2",
+]
+AUTH_METHODS = ["client_secret_basic", "private_key_jwt"]
+
+# The style a launch hands the app (SMART's `smart_style_url`), in the reference sandbox's vocabulary.
+STYLE = {
+    "color_background": "#f6f8fa",
+    "color_error": "#b3261e",
+    "color_highlight": "#1f5fa8",
+    "color_modal_backdrop": "",
+    "color_success": "#2e7d32",
+    "color_text": "#1d2733",
+    "dim_border_radius": "8px",
+    "dim_font_size": "15px",
+    "dim_spacing_size": "16px",
+    "font_family_body": 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
+    "font_family_heading": 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
+}
+
+
+@require_GET
+def smart_configuration(request):
+    """`.well-known/smart-configuration` (SMART App Launch 2.x, section 2.0.8)."""
+    return _public_json(
+        {
+            **_endpoints(request),
+            "introspection_endpoint": auth_url(request, "introspect/"),
+            "revocation_endpoint": auth_url(request, "revoke/"),
+            "token_endpoint_auth_methods_supported": AUTH_METHODS,
+            "token_endpoint_auth_signing_alg_values_supported": list(ALGORITHMS),
+            "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+            "scopes_supported": SmartScopes().get_available_scopes(),
+            "response_types_supported": ["code"],
+            "code_challenge_methods_supported": ["S256"],
+            "capabilities": CAPABILITIES,
+        }
+    )
+
+
+@require_GET
+def openid_configuration(request):
+    """OpenID Connect discovery for the sandbox's id_tokens, whose issuer is the FHIR base."""
+    return _public_json(
+        {
+            **_endpoints(request),
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "scopes_supported": SmartScopes().get_available_scopes(),
+            "token_endpoint_auth_methods_supported": AUTH_METHODS,
+            "claims_supported": ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "fhirUser"],
+            "code_challenge_methods_supported": ["S256"],
+            "grant_types_supported": ["authorization_code", "refresh_token"],
+        }
+    )
+
+
+@require_GET
+def smart_style(request):
+    return _public_json(STYLE)
+
+
+def _endpoints(request) -> dict:
+    return {
+        "issuer": fhir_base(request),
+        "jwks_uri": auth_url(request, "jwks/"),
+        "authorization_endpoint": auth_url(request, "authorize/"),
+        "token_endpoint": auth_url(request, "token/"),
+    }
+
+
+def _public_json(data: dict) -> JsonResponse:
+    response = JsonResponse(data)
+    response["Access-Control-Allow-Origin"] = "*"  # browser apps read these before they hold any token
+    return response

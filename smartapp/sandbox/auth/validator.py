@@ -1,0 +1,114 @@
+"""django-oauth-toolkit's request validator, taught SMART: scopes, launch context, private_key_jwt."""
+
+import logging
+
+from django.core.exceptions import ObjectDoesNotExist
+from oauth2_provider.oauth2_validators import OAuth2Validator
+
+from smartapp.sandbox.auth import assertions
+from smartapp.sandbox.auth.context import SmartContext
+from smartapp.sandbox.auth.oauthlib_bridge import django_request
+from smartapp.sandbox.auth.scopes import scopes_permitted
+from smartapp.sandbox.base_url import auth_url, fhir_base
+from smartapp.sandbox.models import TokenContext
+
+log = logging.getLogger(__name__)
+
+# DOT's Grant has no column for SMART launch context, and the sandbox adds no model for a row that lives
+# sixty seconds: the context rides in the grant's `claims` JSON under this key, which is always
+# overwritten on the way in, so a client's own `claims` parameter can never set it.
+CONTEXT_CLAIM = "sandbox_smart_context"
+
+
+class SmartValidator(OAuth2Validator):
+    # The fhirUser claim goes in every id_token (SMART asks for it with `openid fhirUser`).
+    oidc_claim_scope = {**OAuth2Validator.oidc_claim_scope, "fhirUser": "openid"}
+
+    # --- scopes ---------------------------------------------------------------------------------
+    def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):
+        """Valid SMART scopes only, `system/` ones only for client_credentials, within the client's list."""
+        return scopes_permitted(
+            scopes,
+            client_credentials=request.grant_type == "client_credentials",
+            allowed=_allowed_scopes(client),
+        )
+
+    # --- launch context: authorize -> code -> token -> refreshed token ---------------------------
+    def _create_authorization_code(self, request, code, expires=None):
+        claims = request.claims if isinstance(request.claims, dict) else {}
+        # The authorize view passes the context as a dict among the credentials (see authorize.py).
+        request.claims = {**claims, CONTEXT_CLAIM: getattr(request, "smart_context", None) or {}}
+        return super()._create_authorization_code(request, code, expires)
+
+    def validate_code(self, client_id, code, client, request, *args, **kwargs):
+        valid = super().validate_code(client_id, code, client, request, *args, **kwargs)
+        if valid:
+            claims = request.claims if isinstance(request.claims, dict) else {}
+            request.smart_context = SmartContext.from_dict(claims.pop(CONTEXT_CLAIM, None))
+        return valid
+
+    def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
+        valid = super().validate_refresh_token(refresh_token, client, request, *args, **kwargs)
+        if valid:
+            previous = request.refresh_token_instance.access_token
+            stored = TokenContext.objects.filter(access_token=previous).first()
+            request.smart_context = SmartContext.from_token_context(stored)
+        return valid
+
+    def _create_access_token(self, expires, request, token, source_refresh_token=None):
+        access_token = super()._create_access_token(expires, request, token, source_refresh_token)
+        context = getattr(request, "smart_context", None) or SmartContext()
+        TokenContext.objects.create(
+            access_token=access_token,
+            patient_id=context.patient_id,
+            encounter_id=context.encounter_id,
+            fhir_user=context.fhir_user,
+        )
+        return access_token
+
+    # --- id_token ---------------------------------------------------------------------------------
+    def get_oidc_issuer_endpoint(self, request):
+        """The FHIR base URL: SMART's `iss` is the FHIR server, and id_tokens name it too."""
+        return fhir_base(django_request(request))
+
+    def get_additional_claims(self, request):
+        context = getattr(request, "smart_context", None)
+        if context is None or not context.fhir_user:
+            return {}
+        return {"fhirUser": f"{fhir_base(django_request(request))}/{context.fhir_user}"}
+
+    # --- private_key_jwt client authentication -----------------------------------------------------
+    def client_authentication_required(self, request, *args, **kwargs):
+        if _has_assertion(request):
+            return True
+        return super().client_authentication_required(request, *args, **kwargs)
+
+    def authenticate_client(self, request, *args, **kwargs):
+        if not _has_assertion(request):
+            authenticated = super().authenticate_client(request, *args, **kwargs)
+            # A public client has no secret: "authenticating" one with an empty secret proves nothing.
+            return authenticated and request.client.client_type == request.client.CLIENT_CONFIDENTIAL
+        token_url = auth_url(django_request(request), "token/")
+        try:
+            client_id = assertions.verify(
+                getattr(request, "client_assertion_type", ""),
+                getattr(request, "client_assertion", ""),
+                token_urls=[token_url, token_url.rstrip("/")],
+                claimed_client_id=request.client_id or "",
+            )
+        except assertions.AssertionRefused as refused:
+            log.info("client assertion refused: %s", refused.reason)
+            return False
+        request.client_id = client_id
+        return self._load_application(client_id, request) is not None
+
+
+def _has_assertion(request) -> bool:
+    return bool(getattr(request, "client_assertion", None) or getattr(request, "client_assertion_type", None))
+
+
+def _allowed_scopes(client) -> str:
+    try:
+        return client.smart.allowed_scopes
+    except (AttributeError, ObjectDoesNotExist):
+        return ""
