@@ -27,7 +27,9 @@ _DATE_PATH = {
 _TYPE_PATH = {"DocumentReference": "type", "Encounter": "type", "Appointment": "appointmentType"}
 
 
-def save_resource(body: dict, *, patient_id: str | None = None, last_updated: datetime | None = None) -> Resource:
+def save_resource(
+    body: dict, *, patient_id: str | None = None, last_updated: datetime | None = None
+) -> Resource:
     """Insert or replace `body` (which must carry resourceType and id), bumping its version.
 
     `patient_id` overrides the compartment read from the resource (a Binary names no patient itself).
@@ -38,7 +40,10 @@ def save_resource(body: dict, *, patient_id: str | None = None, last_updated: da
     stamp = last_updated or timezone.now()
     existing = Resource.objects.filter(resource_type=body["resourceType"], fhir_id=body["id"]).first()
     version = existing.version_id + 1 if existing else 1
-    body = {**body, "meta": {**body.get("meta", {}), "versionId": str(version), "lastUpdated": _instant(stamp)}}
+    body = {
+        **body,
+        "meta": {**body.get("meta", {}), "versionId": str(version), "lastUpdated": _instant(stamp)},
+    }
     resource = existing or Resource(resource_type=body["resourceType"], fhir_id=body["id"])
     for name, value in fields.items():
         setattr(resource, name, value)
@@ -84,7 +89,7 @@ def _as_list(value) -> list:
 
 
 def _tokens(concepts: list) -> str:
-    """" code system|code " for each coding of each CodeableConcept (or bare code string)."""
+    """ " code system|code " for each coding of each CodeableConcept (or bare code string)."""
     tokens = []
     for concept in concepts:
         if isinstance(concept, str):

@@ -1,1 +1,17 @@
-urlpatterns = []
+from django.urls import path, re_path
+
+from smartapp.sandbox.fhir import views
+
+app_name = "sandbox_fhir"
+
+# FHIR ids: https://hl7.org/fhir/R4/datatypes.html#id
+_TYPE = r"(?P<resource_type>[A-Z][A-Za-z]+)"
+_ID = r"(?P<fhir_id>[A-Za-z0-9\-.]{1,64})"
+
+urlpatterns = [
+    path("metadata", views.metadata, name="metadata"),
+    re_path(rf"^{_TYPE}$", views.search, name="search"),
+    re_path(rf"^{_TYPE}/_search$", views.search_post, name="search-post"),
+    re_path(rf"^{_TYPE}/{_ID}$", views.read, name="read"),
+    re_path(r"^(?P<path>.*)$", views.not_found),
+]

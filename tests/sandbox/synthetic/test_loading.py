@@ -84,7 +84,9 @@ def test_seed_sandbox_prints_counts_per_resource_type():
 def test_seed_sandbox_registers_the_app_as_a_client():
     from oauth2_provider.models import get_application_model
 
-    call_command("seed_sandbox", "--seed", str(SEED), "--anchor-date", ANCHOR.isoformat(), stdout=io.StringIO())
+    call_command(
+        "seed_sandbox", "--seed", str(SEED), "--anchor-date", ANCHOR.isoformat(), stdout=io.StringIO()
+    )
     app = get_application_model().objects.get(client_id="smartapp")
     assert "http://127.0.0.1:8000/callback/sandbox/" in app.redirect_uris.split()
     assert app.client_type == "public"

@@ -1,0 +1,49 @@
+"""Searchset Bundles (https://hl7.org/fhir/R4/bundle.html) and their paging links."""
+
+import uuid
+from urllib.parse import urlencode
+
+from django.utils import timezone
+
+from smartapp.sandbox.base_url import fhir_base
+from smartapp.sandbox.fhir.catalog import PAGE_TOKEN
+from smartapp.sandbox.fhir.paging import expired_page_token, page_token
+from smartapp.sandbox.fhir.results import Page
+from smartapp.sandbox.fhir.search import Search
+from smartapp.sandbox.models import Resource
+
+
+def searchset(request, search: Search, page: Page, *, broken_next: bool = False) -> dict:
+    """The Bundle for one page; `broken_next` makes its next link carry an expired token (a fault)."""
+    base = fhir_base(request)
+    return {
+        "resourceType": "Bundle",
+        "id": str(uuid.uuid4()),
+        "meta": {"lastUpdated": timezone.now().isoformat(timespec="milliseconds")},
+        "type": "searchset",
+        "total": page.total,
+        "link": _links(base, search, page, broken_next),
+        "entry": [_entry(base, r, "match") for r in page.matches]
+        + [_entry(base, r, "include") for r in page.included],
+    }
+
+
+def _links(base: str, search: Search, page: Page, broken_next: bool) -> list[dict]:
+    def url(token: str | None) -> str:
+        params = search.params + ([(PAGE_TOKEN, token)] if token else [])
+        return f"{base}/{search.resource_type}" + (f"?{urlencode(params)}" if params else "")
+
+    current = page_token(search.resource_type, search.after_pk) if search.after_pk else None
+    links = [{"relation": "self", "url": url(current)}, {"relation": "first", "url": url(None)}]
+    if page.next_after_pk is not None:
+        make_token = expired_page_token if broken_next else page_token
+        links.append({"relation": "next", "url": url(make_token(search.resource_type, page.next_after_pk))})
+    return links
+
+
+def _entry(base: str, resource: Resource, mode: str) -> dict:
+    return {
+        "fullUrl": f"{base}/{resource.resource_type}/{resource.fhir_id}",
+        "resource": resource.body,
+        "search": {"mode": mode},
+    }

@@ -1,0 +1,68 @@
+"""The sandbox's CapabilityStatement (https://hl7.org/fhir/R4/capabilitystatement.html).
+
+Its security section advertises SMART's OAuth endpoints through the oauth-uris extension
+(https://hl7.org/fhir/smart-app-launch/conformance.html#using-cors).
+"""
+
+from smartapp.sandbox.base_url import auth_url, fhir_base
+from smartapp.sandbox.fhir import catalog
+
+OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
+_SECURITY_SERVICE = "http://terminology.hl7.org/CodeSystem/restful-security-service"
+_OAUTH_ENDPOINTS = {
+    "authorize": "authorize/",
+    "token": "token/",
+    "revoke": "revoke/",
+    "introspect": "introspect/",
+}
+PUBLISHED = "2025-01-01"
+
+
+def capability_statement(request) -> dict:
+    """The CapabilityStatement of this server, with URLs for the host it was reached on."""
+    return {
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": PUBLISHED,
+        "publisher": "smartapp sandbox",
+        "kind": "instance",
+        "software": {"name": "smartapp sandbox EHR"},
+        "implementation": {"description": "smartapp sandbox EHR", "url": fhir_base(request)},
+        "fhirVersion": "4.0.1",
+        "format": ["json"],
+        "rest": [{"mode": "server", "security": _security(request), "resource": _resources()}],
+    }
+
+
+def _security(request) -> dict:
+    return {
+        "extension": [
+            {
+                "url": OAUTH_URIS,
+                "extension": [
+                    {"url": name, "valueUri": auth_url(request, path)}
+                    for name, path in _OAUTH_ENDPOINTS.items()
+                ],
+            }
+        ],
+        "service": [
+            {"coding": [{"system": _SECURITY_SERVICE, "code": "SMART-on-FHIR"}], "text": "SMART-on-FHIR"}
+        ],
+    }
+
+
+def _resources() -> list[dict]:
+    return [_resource(resource_type) for resource_type in catalog.SUPPORTED_TYPES]
+
+
+def _resource(resource_type: str) -> dict:
+    interactions = ["read"] if resource_type in catalog.READ_ONLY else ["read", "search-type"]
+    entry = {"type": resource_type, "interaction": [{"code": code} for code in interactions]}
+    if resource_type not in catalog.READ_ONLY:
+        entry["searchParam"] = [
+            {"name": name, "type": catalog.FHIR_PARAM_TYPE[kind]}
+            for name, (kind, _) in catalog.SEARCH_PARAMS[resource_type].items()
+        ]
+    if includes := catalog.INCLUDES.get(resource_type):
+        entry["searchInclude"] = list(includes)
+    return entry

@@ -1,0 +1,50 @@
+"""Running a parsed search: one page of matches plus the resources it _includes, in a fixed few queries."""
+
+from dataclasses import dataclass
+
+from smartapp.sandbox.fhir.access import Access
+from smartapp.sandbox.fhir.search import Search
+from smartapp.sandbox.models import Resource
+
+
+@dataclass
+class Page:
+    matches: list[Resource]
+    included: list[Resource]
+    total: int
+    next_after_pk: int | None  # the cursor of the next page, None on the last page
+
+
+def run_search(search: Search, access: Access, include_access: dict[str, Access | None]) -> Page:
+    """One page of `search` within `access`: a count, a keyset page query and one query per _include.
+
+    `include_access` holds, per included type, what the token may read of it (None: nothing).
+    """
+    rows = Resource.objects.filter(search.filter & access.as_filter())
+    window = list(rows.filter(pk__gt=search.after_pk).order_by("pk")[: search.count + 1])
+    matches = window[: search.count]
+    has_more = len(window) > search.count and matches
+    return Page(
+        matches=matches,
+        included=_included(matches, search.includes, include_access),
+        total=rows.count(),
+        next_after_pk=matches[-1].pk if has_more else None,
+    )
+
+
+def _included(matches: list[Resource], includes, include_access: dict[str, Access | None]) -> list[Resource]:
+    found: list[Resource] = []
+    for element, target_type in includes:
+        access = include_access.get(target_type)
+        ids = {_id_of(match.body.get(element), target_type) for match in matches} - {""}
+        if access is None or not ids:
+            continue
+        rows = Resource.objects.filter(access.as_filter(), resource_type=target_type, fhir_id__in=ids)
+        found += [row for row in rows.order_by("pk") if row not in found]
+    return found
+
+
+def _id_of(reference, target_type: str) -> str:
+    value = reference.get("reference", "") if isinstance(reference, dict) else ""
+    ref_type, _, ref_id = value.rpartition("/")
+    return ref_id if ref_type.rpartition("/")[2] == target_type else ""
