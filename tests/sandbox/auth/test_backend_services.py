@@ -179,3 +179,49 @@ def test_a_confidential_asymmetric_app_exchanges_its_code_with_an_assertion(
     assert jwt.decode(response.json()["id_token"], options={"verify_signature": False})["aud"] == SERVICE_ID
     data["client_assertion"] = _assertion(_keypair("ES384"), "ES384", token_url)
     assert requests.post(token_url, data=data).json()["error"] == "invalid_client"
+
+
+@pytest.fixture
+def jwks_server():
+    """A loopback web server publishing a client's JWKS, as a real backend service publishes its keys."""
+    import http.server
+    import threading
+
+    published = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            body = json.dumps(published).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield published, f"http://127.0.0.1:{server.server_port}/jwks.json"
+    server.shutdown()
+    server.server_close()
+
+
+def test_it_checks_assertions_against_keys_the_client_publishes_at_its_jwks_uri(
+    transactional_db, token_url, jwks_server
+):
+    published, jwks_uri = jwks_server
+    private_key = _registered_key("RS384")
+    published["keys"] = [_public_jwk(private_key, "k1", "RS384")]
+    clients.register(
+        SERVICE_ID, client_type=clients.CONFIDENTIAL, grant_type=clients.CLIENT_CREDENTIALS,
+        jwks={"jwks_uri": jwks_uri},
+    )  # fmt: skip
+
+    granted = _ask(token_url, _assertion(private_key, "RS384", token_url))
+    assert granted.status_code == 200, granted.text
+
+    published["keys"] = [_public_jwk(_keypair("RS384"), "k1", "RS384")]  # the client rotated to another key
+    refused = _ask(token_url, _assertion(private_key, "RS384", token_url))
+    assert refused.status_code in (400, 401)
+    assert refused.json()["error"] == "invalid_client"
