@@ -6,6 +6,7 @@ from django.core.management import CommandError, call_command
 
 from smartapp.sandbox.synthetic import catalog
 from smartapp.sandbox.synthetic.loader import load
+from tests.sandbox.synthetic.walk import references_in
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def test_a_patient_export_is_a_collection_of_the_compartment_and_what_it_refers_
     assert bundle["entry"][0]["resource"]["id"] == catalog.REFERRAL_PATIENT_ID
     assert all(e["fullUrl"].endswith(f"/sandbox/fhir/{key}") for key, e in entries.items())
     assert {f"ServiceRequest/{sr}" for sr in catalog.FOLLOW_UP_REFERRAL_IDS.values()} <= entries.keys()
-    for reference in _references(bundle):
+    for reference in references_in(bundle):
         if reference.split("/")[0] in ("Practitioner", "PractitionerRole", "Medication", "Patient", "Binary"):
             assert reference in entries
     assert f"PractitionerRole/{catalog.role_id(catalog.SPECIALIST_IDS['cardiology'])}" in entries
@@ -57,14 +58,3 @@ def test_an_export_carries_referenced_medications_and_binaries(seeded):
 def test_an_unknown_patient_is_a_clear_command_error(seeded):
     with pytest.raises(CommandError, match="No sandbox patient with id 'pat-999'"):
         _export("pat-999")
-
-
-def _references(value):
-    if isinstance(value, dict):
-        if isinstance(value.get("reference"), str):
-            yield value["reference"]
-        for item in value.values():
-            yield from _references(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _references(item)

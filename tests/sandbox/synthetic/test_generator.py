@@ -5,6 +5,7 @@ from datetime import date
 
 from smartapp.sandbox.synthetic import catalog, generate
 from smartapp.sandbox.synthetic.people import npi
+from tests.sandbox.synthetic.walk import references_in
 
 from .conftest import ANCHOR, SEED
 
@@ -60,7 +61,7 @@ def test_every_resource_is_valid_fhir_r4(resources):
 
 def test_every_reference_resolves_to_a_generated_resource(resources, by_key):
     dangling = [
-        (body["id"], target) for body in resources for target in _references(body) if target not in by_key
+        (body["id"], target) for body in resources for target in references_in(body) if target not in by_key
     ]
     assert dangling == []
 
@@ -98,17 +99,6 @@ def test_the_unicode_patient_has_accents_combining_marks_and_right_to_left_text(
 
 def _patient_ids(bodies):
     return [body["id"] for body in bodies if body["resourceType"] == "Patient"]
-
-
-def _references(value):
-    if isinstance(value, dict):
-        if isinstance(value.get("reference"), str):
-            yield value["reference"]
-        for item in value.values():
-            yield from _references(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _references(item)
 
 
 def _luhn_ok(number: str) -> bool:
