@@ -25,6 +25,27 @@ else:
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
     DEBUG = env.bool("DJANGO_DEBUG", default=True)
 
+# Encryption at rest (tokens, secrets): Fernet keys, newest first. Audit HMAC keys: oldest first (an
+# event names its key by index). Production must supply its own.
+if PRODUCTION:
+    FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
+    AUDIT_HMAC_KEYS = env.list("AUDIT_HMAC_KEYS")
+else:
+    import base64
+    import hashlib
+
+    _dev_key = base64.urlsafe_b64encode(hashlib.sha256(f"fernet:{SECRET_KEY}".encode()).digest()).decode()
+    FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[_dev_key])
+    AUDIT_HMAC_KEYS = env.list(
+        "AUDIT_HMAC_KEYS", default=[hashlib.sha256(f"audit:{SECRET_KEY}".encode()).hexdigest()]
+    )
+
+# The EHR registrations (one TOML file each) and the hosts the app may send requests to besides theirs.
+LAUNCH_CONFIGS_DIR = Path(env("LAUNCH_CONFIGS_DIR", default=str(BASE_DIR / "launch_configs")))
+EGRESS_ALLOWED_HOSTS = env.list("EGRESS_ALLOWED_HOSTS", default=[])
+# The app's public origin, for redirect URIs (never taken from the Host header).
+APP_ORIGIN = env("APP_ORIGIN") if PRODUCTION else env("APP_ORIGIN", default="http://127.0.0.1:8000")
+
 # The built-in sandbox EHR: on in development, off in production unless asked for.
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=not PRODUCTION)
 
@@ -37,6 +58,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "smartapp.core",
+    "smartapp.ehr",
+    "smartapp.audit",
+    "smartapp.launch",
 ]
 if SANDBOX_ENABLED:
     INSTALLED_APPS += ["oauth2_provider", "smartapp.sandbox"]

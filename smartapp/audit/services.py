@@ -1,0 +1,55 @@
+"""Recording audit events. Call inside the transaction of the action being audited."""
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from smartapp.audit import chain
+from smartapp.audit.models import AuditEvent
+
+_CHAIN_LOCK = 7_310_001  # pg_advisory_xact_lock key serializing appends on PostgreSQL
+
+
+@transaction.atomic
+def audit_record(
+    *,
+    action: str,
+    outcome: str,
+    request=None,
+    user_id: int | None = None,
+    fhir_user: str = "",
+    issuer: str = "",
+    launch_id: str = "",
+    patient_ref: str = "",
+    resource_types=(),
+    detail: dict | None = None,
+) -> AuditEvent:
+    """Append one event to the chain. `detail` holds ids, counts and reason codes only, never PHI."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
+    last = AuditEvent.objects.select_for_update().order_by("-seq").only("mac").first()
+    event = AuditEvent(
+        ts=timezone.now(),
+        action=action,
+        outcome=outcome,
+        user_id=user_id if user_id is not None else _request_user_id(request),
+        fhir_user=fhir_user,
+        issuer=issuer,
+        launch_id=str(launch_id),
+        patient_ref=patient_ref,
+        resource_types=",".join(sorted(set(resource_types))),
+        detail=detail or {},
+        ip=request.META.get("REMOTE_ADDR") if request is not None else None,
+        user_agent=(request.META.get("HTTP_USER_AGENT", "") if request is not None else "")[:200],
+        key_id=len(settings.AUDIT_HMAC_KEYS) - 1,  # keys are listed oldest first; the newest signs
+    )
+    event.prev_mac = last.mac if last else chain.GENESIS
+    event.mac = chain.mac_for(event, event.prev_mac)
+    event.save()
+    return event
+
+
+def _request_user_id(request) -> int | None:
+    user = getattr(request, "user", None)
+    return user.pk if user is not None and user.is_authenticated else None

@@ -1,0 +1,206 @@
+"""The registry of EHR registrations: one TOML file per EHR in launch_configs/.
+
+A registration is *enabled* when its client id is known (in the file, or in the environment variable the
+file names). Only enabled registrations can be launched from, and only their hosts are reachable.
+A file that does not validate stops start-up with a message naming the file and the field.
+"""
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+
+PERSONAS = ("clinician", "patient", "coordinator", "backend")
+CLIENT_AUTH = ("public", "client_secret_basic", "private_key_jwt")
+VENDORS = ("sandbox", "smart_launcher", "epic", "oracle", "athena", "meditech")
+_LOOPBACK = re.compile(r"^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[?::1\]?)$")
+
+
+_FIELDS = frozenset(
+    [
+        "name",
+        "title",
+        "vendor",
+        "issuer",
+        "issuer_pattern",
+        "client_id",
+        "client_id_env",
+        "client_auth",
+        "client_secret_env",
+        "scope_grammar",
+        "scopes",
+        "extra_hosts",
+        "coordinators",
+        "embedding",
+        "notes",
+    ]
+)
+
+
+class ConfigInvalid(ImproperlyConfigured):
+    pass
+
+
+@dataclass(frozen=True)
+class LaunchConfig:
+    name: str
+    title: str
+    vendor: str
+    issuer: str  # canonical FHIR base; "" when the config has an issuer_pattern instead
+    issuer_pattern: str
+    client_id: str
+    client_auth: str
+    client_secret: str = field(repr=False)
+    scope_grammar: str
+    scopes: dict[str, str]
+    extra_hosts: tuple[str, ...]
+    coordinators: frozenset[str]
+    embedding: str
+    source: str
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.client_id)
+
+    def matches_issuer(self, iss: str) -> bool:
+        """Exact match on the canonical issuer (or a full match of the issuer pattern); no prefixes."""
+        canonical = canonical_issuer(iss)
+        if canonical is None:
+            return False
+        if self.issuer:
+            return canonical == self.issuer
+        return re.fullmatch(self.issuer_pattern, canonical) is not None
+
+    def hosts(self) -> set[str]:
+        fixed = {urlsplit(self.issuer).hostname} if self.issuer else set()
+        return {h for h in fixed if h} | set(self.extra_hosts)
+
+    def scope_for(self, persona: str) -> str:
+        return self.scopes.get(persona, "")
+
+
+def canonical_issuer(url: str) -> str | None:
+    """scheme://host[:port]/path with lower-case scheme and host, no default port, no trailing slash;
+    None for anything that is not a plain http(s) URL (userinfo, query, fragment, odd ports...)."""
+    if not isinstance(url, str) or len(url) > 2000 or any(ch.isspace() for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    if parts.username or parts.password or parts.query or parts.fragment:
+        return None
+    scheme, host = parts.scheme.lower(), parts.hostname.lower()
+    if scheme == "http" and not _LOOPBACK.match(host):
+        return None  # tokens only over TLS, except to the loopback sandbox (SMART "App protection")
+    default = {"http": 80, "https": 443}[scheme]
+    netloc = f"[{host}]" if ":" in host else host
+    if port and port != default:
+        netloc = f"{netloc}:{port}"
+    return f"{scheme}://{netloc}{parts.path.rstrip('/')}"
+
+
+def _fail(source: str, message: str):
+    raise ConfigInvalid(f"launch config {source}: {message}")
+
+
+def _parse(path: Path) -> LaunchConfig:
+    source = path.name
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        _fail(source, f"cannot be read as TOML ({error})")
+    if unknown := set(data) - _FIELDS:
+        _fail(source, f"unknown field(s) {sorted(unknown)}")
+    name = data.get("name", "")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,40}", name) or f"{name}.toml" != source:
+        _fail(source, "`name` must be lower-case letters, digits, - or _, and match the file name")
+    vendor = data.get("vendor")
+    if vendor not in VENDORS:
+        _fail(source, f"`vendor` must be one of {VENDORS}")
+    issuer, pattern = _issuer(source, data)
+    client_auth = data.get("client_auth", "public")
+    if client_auth not in CLIENT_AUTH:
+        _fail(source, f"`client_auth` must be one of {CLIENT_AUTH}")
+    if data.get("scope_grammar", "v2") not in ("v1", "v2"):
+        _fail(source, "`scope_grammar` must be v1 or v2")
+    scopes = data.get("scopes", {})
+    if not isinstance(scopes, dict) or set(scopes) - set(PERSONAS):
+        _fail(source, f"`[scopes]` may only name {PERSONAS}")
+    client_id = data.get("client_id") or os.environ.get(data.get("client_id_env", ""), "")
+    if vendor == "sandbox" and not settings.SANDBOX_ENABLED:
+        client_id = ""  # the built-in sandbox is not served, so its registration is off
+    secret = os.environ.get(data.get("client_secret_env", ""), "")
+    if client_id and client_auth == "client_secret_basic" and not secret:
+        _fail(source, f"client_secret_basic needs the secret in ${data.get('client_secret_env', '?')}")
+    return LaunchConfig(
+        name=name, title=data.get("title", name), vendor=vendor, issuer=issuer, issuer_pattern=pattern,
+        client_id=client_id, client_auth=client_auth, client_secret=secret,
+        scope_grammar=data.get("scope_grammar", "v2"),
+        scopes={persona: " ".join(scope.split()) for persona, scope in scopes.items()},
+        extra_hosts=tuple(h.lower() for h in data.get("extra_hosts", [])),
+        coordinators=frozenset(data.get("coordinators", [])), embedding=data.get("embedding", "window"),
+        source=source,
+    )  # fmt: skip
+
+
+def _issuer(source: str, data: dict) -> tuple[str, str]:
+    raw, pattern = data.get("issuer", ""), data.get("issuer_pattern", "")
+    if bool(raw) == bool(pattern):
+        _fail(source, "give exactly one of `issuer` and `issuer_pattern`")
+    if pattern:
+        try:
+            re.compile(pattern)
+        except re.error:
+            _fail(source, "`issuer_pattern` is not a valid regular expression")
+        return "", pattern
+    issuer = canonical_issuer(raw.replace("{app_origin}", settings.APP_ORIGIN))
+    if issuer is None:
+        _fail(source, "`issuer` must be an https URL (http only on loopback) without query or fragment")
+    return issuer, ""
+
+
+@cache
+def all_configs() -> tuple[LaunchConfig, ...]:
+    """Every registration in LAUNCH_CONFIGS_DIR, validated, sorted by name."""
+    paths = sorted(Path(settings.LAUNCH_CONFIGS_DIR).glob("*.toml"))
+    return tuple(_parse(path) for path in paths)
+
+
+def enabled_configs() -> list[LaunchConfig]:
+    return [config for config in all_configs() if config.enabled]
+
+
+def by_name(name: str) -> LaunchConfig | None:
+    return next((c for c in enabled_configs() if c.name == name), None)
+
+
+def for_issuer(iss: str) -> LaunchConfig | None:
+    """The enabled registration whose issuer is `iss`; None for anything unknown or malformed."""
+    return next((c for c in enabled_configs() if c.matches_issuer(iss)), None)
+
+
+def allowed_hosts() -> frozenset[str]:
+    """Hosts the app may send requests to: those of enabled registrations plus EGRESS_ALLOWED_HOSTS."""
+    hosts = set(settings.EGRESS_ALLOWED_HOSTS)
+    for config in enabled_configs():
+        hosts |= config.hosts()
+    return frozenset(h.lower() for h in hosts)
+
+
+def _reset(setting, **kwargs):
+    if setting in ("LAUNCH_CONFIGS_DIR", "APP_ORIGIN", "EGRESS_ALLOWED_HOSTS"):
+        all_configs.cache_clear()
+
+
+setting_changed.connect(_reset)

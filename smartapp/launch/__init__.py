@@ -1,0 +1,1 @@
+"""SMART App Launch: EHR and standalone launch, callback, encrypted token store, refresh, logout."""
