@@ -43,6 +43,8 @@ else:
 # The EHR registrations (one TOML file each) and the hosts the app may send requests to besides theirs.
 LAUNCH_CONFIGS_DIR = Path(env("LAUNCH_CONFIGS_DIR", default=str(BASE_DIR / "launch_configs")))
 EGRESS_ALLOWED_HOSTS = env.list("EGRESS_ALLOWED_HOSTS", default=[])
+# The app's RSA key (PEM file) for private_key_jwt; "" = var/smartapp-signing-key.pem in development.
+SMARTAPP_SIGNING_KEY_FILE = env("SMARTAPP_SIGNING_KEY_FILE", default="")
 # The app's public origin, for redirect URIs (never taken from the Host header).
 APP_ORIGIN = env("APP_ORIGIN") if PRODUCTION else env("APP_ORIGIN", default="http://127.0.0.1:8000")
 
@@ -61,6 +63,8 @@ INSTALLED_APPS = [
     "smartapp.ehr",
     "smartapp.audit",
     "smartapp.launch",
+    "smartapp.chart",
+    "smartapp.referrals",
 ]
 if SANDBOX_ENABLED:
     INSTALLED_APPS += ["oauth2_provider", "smartapp.sandbox"]

@@ -5,6 +5,9 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("smartapp.core.urls")),
+    path("", include("smartapp.launch.urls")),
+    path("", include("smartapp.chart.urls")),
+    path("", include("smartapp.referrals.urls")),
 ]
 
 if settings.SANDBOX_ENABLED:

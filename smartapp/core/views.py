@@ -1,14 +1,7 @@
-from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-
-
-@require_GET
-def home(request):
-    return render(request, "core/home.html", {"sandbox_enabled": settings.SANDBOX_ENABLED})
 
 
 @never_cache

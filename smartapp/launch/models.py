@@ -77,6 +77,8 @@ class Grant(models.Model):
     token_endpoint = models.URLField(max_length=500)
     revocation_endpoint = models.URLField(max_length=500, blank=True)
     refreshed_at = models.DateTimeField(null=True, blank=True)
+    # Single-flight refresh: the worker that set this (by a conditional UPDATE) refreshes; others wait.
+    refresh_claimed_until = models.DateTimeField(null=True, blank=True)
     relaunch_needed = models.BooleanField(default=False)
 
     def __str__(self):

@@ -1,0 +1,1 @@
+"""The clinician's chart and the patient's view: selectors fetch through ehr, pure mappers, thin views."""

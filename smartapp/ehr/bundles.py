@@ -1,0 +1,65 @@
+"""Searchset Bundles: matches, _include'd resources and withheld-result outcomes kept apart.
+
+A server may withhold results and say so with an OperationOutcome entry (search.mode "outcome", SMART
+Backend Services; FHIR R4 bundle.html#searchset). fhirclient yields every entry as a resource, so an
+outcome could be shown as data; here it never is.
+"""
+
+from dataclasses import dataclass, field
+
+from smartapp.ehr.errors import EhrBadResponse
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """One search, all pages read: raw FHIR JSON dicts, split by search mode."""
+
+    matches: list[dict]  # search.mode "match" (or no mode and the searched type)
+    included: list[dict]  # search.mode "include", e.g. an _include'd Medication
+    withheld: list[dict]  # OperationOutcomes saying results were withheld; never shown as data
+    truncated: bool  # the page cap, a foreign next link or a paging cycle stopped the paging
+    requests: int  # HTTP requests made (retries included)
+
+
+def require_bundle(resource: dict) -> dict:
+    """`resource` if it is a Bundle whose entries are objects; EhrBadResponse otherwise."""
+    entries = resource.get("entry", [])
+    if resource.get("resourceType") != "Bundle" or not isinstance(entries, list):
+        raise EhrBadResponse()
+    if not all(isinstance(entry, dict) for entry in entries):
+        raise EhrBadResponse()
+    return resource
+
+
+@dataclass
+class EntrySorter:
+    """Accumulates the entries of every page of one search of `resource_type`."""
+
+    resource_type: str
+    matches: list[dict] = field(default_factory=list)
+    included: list[dict] = field(default_factory=list)
+    withheld: list[dict] = field(default_factory=list)
+
+    def add_page(self, bundle: dict) -> None:
+        for entry in bundle.get("entry", []):
+            resource = entry.get("resource")
+            if isinstance(resource, dict) and isinstance(resource.get("resourceType"), str):
+                self._bucket(entry, resource).append(resource)
+
+    def _bucket(self, entry: dict, resource: dict) -> list[dict]:
+        search = entry.get("search")
+        mode = search.get("mode") if isinstance(search, dict) else None
+        if mode is None:  # some servers leave the mode out: judge by the resource type
+            mode = _mode_by_type(resource["resourceType"], self.resource_type)
+        if mode == "outcome":
+            return self.withheld
+        return self.included if mode == "include" else self.matches
+
+    def result(self, *, truncated: bool, requests: int) -> SearchResult:
+        return SearchResult(self.matches, self.included, self.withheld, truncated, requests)
+
+
+def _mode_by_type(found: str, searched: str) -> str:
+    if found == searched:
+        return "match"
+    return "outcome" if found == "OperationOutcome" else "include"

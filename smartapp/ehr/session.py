@@ -1,0 +1,64 @@
+"""The guarded outgoing session for the authorization side, and how its answers are read.
+
+Discovery, JWKS, token and revocation requests all go through `ehr_session`: the egress allow-list of the
+enabled registrations, timeouts, and retries that never resend a POST that reached the server.
+"""
+
+import json
+
+import requests
+
+from smartapp.core.http import outgoing_session
+from smartapp.ehr import configs
+from smartapp.ehr.errors import EhrBadResponse, EhrUnavailable
+
+MAX_JSON_BYTES = 8 * 1024 * 1024  # a CapabilityStatement can be large (Epic's is several hundred kB)
+MAX_RETRY_AFTER = 900.0
+_CHUNK = 64 * 1024
+
+
+def ehr_session(**kwargs) -> requests.Session:
+    """`core.http.outgoing_session` limited to the hosts of the enabled registrations."""
+    return outgoing_session(configs.allowed_hosts(), **kwargs)
+
+
+def is_json(response: requests.Response) -> bool:
+    content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    return content_type == "application/json" or "+json" in content_type or content_type.endswith("json+fhir")
+
+
+def read_json(response: requests.Response, limit: int = MAX_JSON_BYTES) -> dict:
+    """The body as a JSON object, read at most `limit` bytes; EhrBadResponse for anything else."""
+    return parse_json(read_body(response, limit))
+
+
+def read_body(response: requests.Response, limit: int) -> bytes:
+    """The (streamed) body, refused with EhrBadResponse past `limit` bytes: nothing caps what an EHR sends."""
+    body = b""
+    for chunk in response.iter_content(_CHUNK):
+        body += chunk
+        if len(body) > limit:
+            response.close()
+            raise EhrBadResponse()
+    return body
+
+
+def parse_json(body: bytes) -> dict:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise EhrBadResponse() from None
+    if not isinstance(data, dict):
+        raise EhrBadResponse()
+    return data
+
+
+def unavailable(response: requests.Response) -> EhrUnavailable:
+    """EhrUnavailable for a 429/5xx answer, carrying its Retry-After (seconds form only, capped)."""
+    value = response.headers.get("Retry-After", "").strip()
+    retry_after = min(float(value), MAX_RETRY_AFTER) if value.isdigit() else None
+    return EhrUnavailable(retry_after=retry_after)
+
+
+def is_transient(status: int) -> bool:
+    return status == 429 or status >= 500

@@ -1,0 +1,198 @@
+"""The token endpoint: code exchange, refresh, Backend Services, revocation (RFC 6749, 7009; SMART 2.x).
+
+A POST that reached the server is never sent again (SECURITY.md §0.4, §5.2): a code is single-use and a
+rotating refresh token used twice can revoke the whole grant. The session retries connect failures only.
+Backend Services may retry once because every attempt carries a newly minted assertion.
+"""
+
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+
+import requests
+from django.views.decorators.debug import sensitive_variables
+
+from smartapp.core.http import EgressRefused
+from smartapp.ehr.client_auth import client_authentication
+from smartapp.ehr.configs import LaunchConfig, canonical_issuer
+from smartapp.ehr.discovery import check_endpoint
+from smartapp.ehr.errors import EhrAuthExpired, EhrBadResponse, EhrUnavailable, LaunchRejected
+from smartapp.ehr.session import ehr_session, is_json, is_transient, parse_json, read_body, unavailable
+
+log = logging.getLogger(__name__)
+
+TIMEOUT = (3.05, 10)
+MAX_BODY = 256 * 1024
+DEFAULT_EXPIRES_IN = 300  # expires_in is only RECOMMENDED (RFC 6749 §5.1): assume a short life
+_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")  # FHIR R4 id datatype (SECURITY.md R11)
+_NOT_ERROR_CODE = re.compile(r"[^a-z_]")
+
+
+@dataclass(frozen=True)
+class TokenResponse:
+    access_token: str = field(repr=False)
+    expires_in: int
+    scope: str  # granted, which may differ from what was asked (SMART §Scopes)
+    refresh_token: str = field(repr=False)  # "" if none
+    id_token: str = field(repr=False)  # "" if none
+    patient: str  # "" if none
+    encounter: str
+    need_patient_banner: bool
+    smart_style_url: str
+
+
+@sensitive_variables("code", "code_verifier", "form")
+def exchange_code(
+    config: LaunchConfig, *, token_endpoint: str, code: str, redirect_uri: str, code_verifier: str
+) -> TokenResponse:
+    """Redeem an authorization code once; LaunchRejected(reason=<OAuth error>) if the EHR refuses it."""
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": redirect_uri,
+        "code_verifier": code_verifier,
+    }
+    return _token(config, token_endpoint, form, refused=_launch_rejected)
+
+
+@sensitive_variables("refresh_token", "form")
+def refresh(config: LaunchConfig, *, token_endpoint: str, refresh_token: str) -> TokenResponse:
+    """A new access token; EhrAuthExpired when the EHR no longer accepts the refresh token."""
+    form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+    return _token(config, token_endpoint, form, refused=_auth_expired)
+
+
+def client_credentials(config: LaunchConfig, *, token_endpoint: str, scope: str) -> TokenResponse:
+    """A SMART Backend Services token; one retry of a transient failure, with a new assertion."""
+    form = {"grant_type": "client_credentials", "scope": scope}
+    try:
+        return _token(config, token_endpoint, form, refused=_launch_rejected)
+    except EhrUnavailable as error:
+        time.sleep(min(error.retry_after or 0.2, 2.0))
+        return _token(config, token_endpoint, form, refused=_launch_rejected)
+
+
+@sensitive_variables("token", "form")
+def revoke(config: LaunchConfig, *, revocation_endpoint: str, token: str, token_type_hint: str) -> None:
+    """Ask the EHR to revoke `token` (RFC 7009). Best effort: the caller forgets the token either way."""
+    form = {"token": token, "token_type_hint": token_type_hint}
+    answer = _post(config, revocation_endpoint, form)
+    if is_transient(answer.status):
+        raise answer.unavailable
+    if not 200 <= answer.status < 300:
+        log.warning("revocation answered %s", answer.status)
+        raise EhrBadResponse()
+
+
+@sensitive_variables("form", "data")
+def _token(config: LaunchConfig, url: str, form: dict, *, refused) -> TokenResponse:
+    answer = _post(config, url, form)
+    if is_transient(answer.status):
+        raise answer.unavailable
+    if not answer.json:
+        raise EhrBadResponse()
+    data = parse_json(answer.body)
+    if "error" in data and (answer.status in (400, 401) or "access_token" not in data):
+        code = _NOT_ERROR_CODE.sub("", str(data["error"]).lower())[:40] or "error"
+        log.info("token endpoint refused a %s request: %s", form["grant_type"], code)
+        raise refused(code)
+    if answer.status != 200:
+        raise EhrBadResponse()
+    return _parse(data)
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    json: bool
+    body: bytes = field(repr=False)
+    unavailable: EhrUnavailable | None = None
+
+
+@sensitive_variables("form", "fields")
+def _post(config: LaunchConfig, url: str, form: dict) -> _Answer:
+    """POST `form` with the client authentication, once; no redirects (following one would resend it)."""
+    check_endpoint(url)
+    fields, headers = client_authentication(config, url)
+    try:
+        with (
+            ehr_session(timeout=TIMEOUT) as session,
+            session.post(
+                url,
+                data={**form, **fields},
+                headers={"Accept": "application/json", **headers},
+                allow_redirects=False,
+                stream=True,
+            ) as response,
+        ):
+            transient = is_transient(response.status_code)
+            return _Answer(
+                status=response.status_code,
+                json=is_json(response),
+                body=b"" if transient else read_body(response, MAX_BODY),
+                unavailable=unavailable(response) if transient else None,
+            )
+    except EgressRefused:
+        raise LaunchRejected(reason="egress_refused") from None
+    except (requests.Timeout, requests.ConnectionError):
+        raise EhrUnavailable() from None
+    except requests.RequestException:
+        raise EhrBadResponse() from None
+
+
+def _launch_rejected(code: str) -> LaunchRejected:
+    return LaunchRejected(reason=code)
+
+
+def _auth_expired(code: str) -> EhrAuthExpired:
+    return EhrAuthExpired()
+
+
+@sensitive_variables("data", "access_token")
+def _parse(data: dict) -> TokenResponse:
+    access_token = data.get("access_token")
+    token_type = data.get("token_type")
+    if not isinstance(access_token, str) or not access_token:
+        raise EhrBadResponse()
+    if not isinstance(token_type, str) or token_type.lower() != "bearer":
+        raise EhrBadResponse()
+    banner = data.get("need_patient_banner", True)
+    return TokenResponse(
+        access_token=access_token,
+        expires_in=_expires_in(data.get("expires_in")),
+        scope=_text(data.get("scope")),
+        refresh_token=_text(data.get("refresh_token")),
+        id_token=_text(data.get("id_token")),
+        patient=_context_id(data.get("patient"), "patient_invalid"),
+        encounter=_context_id(data.get("encounter"), "encounter_invalid"),
+        need_patient_banner=banner if isinstance(banner, bool) else True,
+        smart_style_url=_style_url(data.get("smart_style_url")),
+    )
+
+
+def _expires_in(value) -> int:
+    if value is None:
+        return DEFAULT_EXPIRES_IN
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise EhrBadResponse()
+    return max(int(value), 0)
+
+
+def _context_id(value, reason: str) -> str:
+    """A launch context id, checked against the FHIR id grammar: it ends up in request paths."""
+    if value in (None, ""):
+        return ""
+    if not isinstance(value, str) or not _FHIR_ID.fullmatch(value) or value in (".", ".."):
+        raise LaunchRejected(reason=reason)
+    return value
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _style_url(value) -> str:
+    return value if isinstance(value, str) and canonical_issuer(value) else ""

@@ -1,0 +1,58 @@
+"""What the rest of the app gets from a launch: the launch itself (checked) and an EhrClient for it.
+
+A launch is found by the id in the URL and must be one of this browser's launches, of this user, still
+open, and of an allowed role: changing the id in a URL never reaches another launch's patient.
+"""
+
+import uuid
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from smartapp.audit.services import audit_record
+from smartapp.ehr.fhir import EhrClient
+from smartapp.launch.complete import SESSION_LAUNCHES
+from smartapp.launch.grants import grant_access_token
+from smartapp.launch.models import Launch
+
+
+def launch_for(request, launch_id, *, roles: tuple[str, ...]) -> Launch:
+    """The open launch `launch_id` of this browser and user, in one of `roles`; 404 or 403 otherwise."""
+    key = str(launch_id)
+    if not request.user.is_authenticated or key not in request.session.get(SESSION_LAUNCHES, []):
+        raise Http404("No such launch in this session.")
+    try:
+        launch = Launch.objects.get(pk=uuid.UUID(key), user=request.user, ended_at__isnull=True)
+    except (Launch.DoesNotExist, ValueError):
+        raise Http404("No such launch in this session.") from None
+    if launch.persona not in roles:
+        audit_record(
+            action="access.denied",
+            outcome="wrong_role",
+            request=request,
+            launch_id=launch.pk,
+            issuer=launch.issuer,
+            fhir_user=launch.fhir_user,
+        )
+        raise PermissionDenied("This page is not for your role.")
+    return launch
+
+
+def ehr_client_for(request, launch: Launch) -> EhrClient:
+    """An EhrClient with this launch's (refreshed if needed) token; every request it makes is audited."""
+
+    def audit_request(resource_type: str, kind: str, status: int) -> None:
+        audit_record(
+            action=f"fhir.{kind}",
+            outcome=str(status),
+            request=request,
+            fhir_user=launch.fhir_user,
+            issuer=launch.issuer,
+            launch_id=launch.pk,
+            patient_ref=launch.patient_id,
+            resource_types=[resource_type],
+        )
+
+    return EhrClient(
+        base_url=launch.issuer, access_token=grant_access_token(launch), on_request=audit_request
+    )

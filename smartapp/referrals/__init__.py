@@ -1,0 +1,1 @@
+"""Follow-up tracking: referrals synced in the background and the care coordinator's worklist."""

@@ -1,0 +1,125 @@
+"""launch_configs/: validation at start-up, issuer matching, the egress allow-list."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from smartapp.ehr import configs
+from smartapp.ehr.configs import ConfigInvalid, canonical_issuer
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def config_dir(tmp_path, settings):
+    settings.LAUNCH_CONFIGS_DIR = tmp_path
+    return tmp_path
+
+
+def _write(folder: Path, name: str, body: str) -> None:
+    (folder / f"{name}.toml").write_text(body)
+
+
+def test_the_shipped_configs_all_validate():
+    names = {c.name for c in configs.all_configs()}
+    assert {"sandbox", "smart-launcher", "epic", "oracle", "athena", "meditech"} <= names
+
+
+def test_only_the_sandbox_is_enabled_without_client_ids_in_the_environment():
+    assert [c.name for c in configs.enabled_configs()] == ["sandbox"]
+
+
+def test_a_client_id_from_the_environment_enables_a_registration(config_dir, monkeypatch):
+    _write(
+        config_dir,
+        "epic",
+        'name = "epic"\nvendor = "epic"\nissuer = "https://fhir.example.org/R4"\n'
+        'client_id_env = "TEST_EPIC_ID"\n',
+    )
+    assert configs.by_name("epic") is None
+    monkeypatch.setenv("TEST_EPIC_ID", "abc")
+    configs.all_configs.cache_clear()
+    assert configs.by_name("epic").client_id == "abc"
+    assert "fhir.example.org" in configs.allowed_hosts()
+
+
+@pytest.mark.parametrize(
+    ("body", "complaint"),
+    [
+        ('name = "x"\nvendor = "epic"\nissuer = "https://a.example/fhir"\n', "match the file name"),
+        ('name = "bad"\nvendor = "nobody"\nissuer = "https://a.example/fhir"\n', "vendor"),
+        ('name = "bad"\nvendor = "epic"\nissuer = "http://a.example/fhir"\n', "https"),
+        ('name = "bad"\nvendor = "epic"\n', "exactly one of"),
+        (
+            'name = "bad"\nvendor = "epic"\nissuer = "https://a.example/fhir"\nclient_auth = "magic"\n',
+            "client_auth",
+        ),
+        (
+            'name = "bad"\nvendor = "epic"\nissuer = "https://a.example/fhir"\ncolour = "red"\n',
+            "unknown field",
+        ),
+        ('name = "bad"\nvendor = "epic"\nissuer_pattern = "(unclosed"\n', "regular expression"),
+        ("name = = broken", "TOML"),
+    ],
+)
+def test_an_invalid_config_names_the_file_and_the_problem(config_dir, body, complaint):
+    _write(config_dir, "bad", body)
+    configs.all_configs.cache_clear()
+    with pytest.raises(ConfigInvalid, match="bad.toml") as raised:
+        configs.all_configs()
+    assert complaint in str(raised.value)
+
+
+def test_an_invalid_config_stops_start_up(tmp_path):
+    _write(tmp_path, "bad", 'name = "bad"\nvendor = "nobody"\n')
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "LAUNCH_CONFIGS_DIR": str(tmp_path)},
+    )
+    assert result.returncode != 0
+    assert "launch config bad.toml" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("HTTPS://Fhir.Example.org:443/R4/", "https://fhir.example.org/R4"),
+        ("https://fhir.example.org:8443/R4", "https://fhir.example.org:8443/R4"),
+        ("http://127.0.0.1:8000/sandbox/fhir/", "http://127.0.0.1:8000/sandbox/fhir"),
+        ("http://fhir.example.org/R4", None),  # no tokens over plain HTTP off loopback
+        ("https://user:pw@fhir.example.org/R4", None),
+        ("https://fhir.example.org/R4?x=1", None),
+        ("https://fhir.example.org/R4#f", None),
+        ("ftp://fhir.example.org/R4", None),
+        ("https://fhir.example.org:99999/R4", None),
+        ("https:///R4", None),
+    ],
+)
+def test_canonical_issuer(url, expected):
+    assert canonical_issuer(url) == expected
+
+
+def test_issuers_match_exactly_never_by_prefix(config_dir, monkeypatch):
+    _write(
+        config_dir,
+        "ehr",
+        'name = "ehr"\nvendor = "epic"\nclient_id = "c"\nissuer = "https://fhir.example.org/R4"\n',
+    )
+    _write(
+        config_dir,
+        "tenant",
+        'name = "tenant"\nvendor = "oracle"\nclient_id = "c"\n'
+        'issuer_pattern = "https://ehr\\\\.example\\\\.org/r4/[0-9a-f]{8}"\n',
+    )
+    configs.all_configs.cache_clear()
+    assert configs.for_issuer("https://fhir.example.org/R4/").name == "ehr"
+    assert configs.for_issuer("https://fhir.example.org/R4/../admin") is None
+    assert configs.for_issuer("https://fhir.example.org/R4x") is None
+    assert configs.for_issuer("https://fhir.example.org.evil.test/R4") is None
+    assert configs.for_issuer("https://ehr.example.org/r4/0123abcd").name == "tenant"
+    assert configs.for_issuer("https://ehr.example.org/r4/0123abcd/extra") is None

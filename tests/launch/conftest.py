@@ -1,0 +1,67 @@
+"""A browser, the app and the sandbox EHR on one live server: the app reaches the sandbox only over HTTP."""
+
+import re
+from urllib.parse import urlencode
+
+import pytest
+import requests
+
+from smartapp.sandbox.auth import clients
+from smartapp.sandbox.models import SandboxIdentity
+from smartapp.sandbox.synthetic import catalog, load_all
+
+CLINICIAN = catalog.PRACTITIONER_IDS[0]
+COORDINATOR = catalog.COORDINATOR_ID
+
+
+@pytest.fixture
+def app_url(live_server, settings):
+    """The live server's origin, registered as smartapp's origin with the seeded sandbox."""
+    settings.APP_ORIGIN = live_server.url
+    load_all()
+    clients.register_default_app([live_server.url])
+    return live_server.url
+
+
+@pytest.fixture
+def browser(app_url):
+    # Closed before the live server's teardown, so no request thread outlives the test's database.
+    with requests.Session() as session:
+        yield session
+
+
+def ehr_launch(browser, app_url, patient_id, *, user=CLINICIAN, headers=None) -> requests.Response:
+    """Launch smartapp from the sandbox simulator's one-step URL and follow every redirect."""
+    query = urlencode({"user": user, "patient": patient_id, "app": f"{app_url}/launch/"})
+    return browser.get(f"{app_url}/sandbox/launch/?{query}", headers=headers or {})
+
+
+def sandbox_sign_in(browser, app_url, fhir_user: str) -> None:
+    """Sign the browser in to the sandbox (not to the app) as the sandbox user `fhir_user`."""
+    identity = SandboxIdentity.objects.get(fhir_user=fhir_user)
+    page = browser.get(f"{app_url}/sandbox/auth/login/")
+    response = browser.post(
+        page.url,
+        data={"csrfmiddlewaretoken": browser.cookies["csrftoken"], "identity": identity.pk},
+        headers={"Referer": page.url},
+        allow_redirects=False,
+    )
+    assert response.status_code == 302
+
+
+def standalone_launch(browser, app_url, persona: str, **kwargs) -> requests.Response:
+    """Press a sign-in button on the app's home page and follow the EHR's redirects."""
+    home = browser.get(f"{app_url}/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', home.text).group(1)
+    return browser.post(
+        f"{app_url}/launch/sandbox/",
+        data={"csrfmiddlewaretoken": token, "as": persona},
+        headers={"Referer": f"{app_url}/"},
+        **kwargs,
+    )
+
+
+def launch_id_of(response: requests.Response) -> str:
+    match = re.search(r"/(?:chart|me)/([0-9a-f-]{36})/", response.url)
+    assert match, response.url
+    return match.group(1)
