@@ -13,12 +13,18 @@ from urllib.parse import urlsplit
 import requests
 from django.core.cache import cache
 
-from smartapp.core.http import EgressRefused
 from smartapp.ehr import configs
 from smartapp.ehr.configs import LaunchConfig
-from smartapp.ehr.errors import EhrBadResponse, EhrUnavailable, LaunchRejected
+from smartapp.ehr.errors import EhrBadResponse, LaunchRejected
 from smartapp.ehr.profiles import profile_for
-from smartapp.ehr.session import ehr_session, is_json, is_transient, read_json, unavailable
+from smartapp.ehr.session import (
+    ehr_session,
+    is_json,
+    is_transient,
+    launch_transport_errors,
+    read_json,
+    unavailable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -72,18 +78,11 @@ def check_endpoint(url: str) -> str:
 
 
 def _fetch(base: str) -> SmartEndpoints:
-    try:
-        with ehr_session(timeout=TIMEOUT) as session:
-            document = _get_json(session, f"{base}/.well-known/smart-configuration", fallback_ok=True)
-            if document is not None:
-                return _from_smart_configuration(base, document)
-            return _from_capability_statement(base, _get_json(session, f"{base}/metadata"))
-    except EgressRefused:
-        raise LaunchRejected(reason="egress_refused") from None
-    except (requests.Timeout, requests.ConnectionError):
-        raise EhrUnavailable() from None
-    except requests.RequestException:
-        raise EhrBadResponse() from None
+    with launch_transport_errors(), ehr_session(timeout=TIMEOUT) as session:
+        document = _get_json(session, f"{base}/.well-known/smart-configuration", fallback_ok=True)
+        if document is not None:
+            return _from_smart_configuration(base, document)
+        return _from_capability_statement(base, _get_json(session, f"{base}/metadata"))
 
 
 def _get_json(session: requests.Session, url: str, *, fallback_ok: bool = False) -> dict | None:

@@ -5,12 +5,13 @@ enabled registrations, timeouts, and retries that never resend a POST that reach
 """
 
 import json
+from contextlib import contextmanager
 
 import requests
 
-from smartapp.core.http import outgoing_session
+from smartapp.core.http import EgressRefused, outgoing_session
 from smartapp.ehr import configs
-from smartapp.ehr.errors import EhrBadResponse, EhrUnavailable
+from smartapp.ehr.errors import EhrBadResponse, EhrUnavailable, LaunchRejected
 
 MAX_JSON_BYTES = 8 * 1024 * 1024  # a CapabilityStatement can be large (Epic's is several hundred kB)
 MAX_RETRY_AFTER = 900.0
@@ -20,6 +21,19 @@ _CHUNK = 64 * 1024
 def ehr_session(**kwargs) -> requests.Session:
     """`core.http.outgoing_session` limited to the hosts of the enabled registrations."""
     return outgoing_session(configs.allowed_hosts(), **kwargs)
+
+
+@contextmanager
+def launch_transport_errors():
+    """Map transport failures of a launch-time request to the typed errors (requests' messages carry URLs)."""
+    try:
+        yield
+    except EgressRefused:
+        raise LaunchRejected(reason="egress_refused") from None
+    except (requests.Timeout, requests.ConnectionError):
+        raise EhrUnavailable() from None
+    except requests.RequestException:
+        raise EhrBadResponse() from None
 
 
 def is_json(response: requests.Response) -> bool:

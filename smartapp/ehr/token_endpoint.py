@@ -10,15 +10,21 @@ import re
 import time
 from dataclasses import dataclass, field
 
-import requests
 from django.views.decorators.debug import sensitive_variables
 
-from smartapp.core.http import EgressRefused
 from smartapp.ehr.client_auth import client_authentication
 from smartapp.ehr.configs import LaunchConfig, canonical_issuer
 from smartapp.ehr.discovery import check_endpoint
 from smartapp.ehr.errors import EhrAuthExpired, EhrBadResponse, EhrUnavailable, LaunchRejected
-from smartapp.ehr.session import ehr_session, is_json, is_transient, parse_json, read_body, unavailable
+from smartapp.ehr.session import (
+    ehr_session,
+    is_json,
+    is_transient,
+    launch_transport_errors,
+    parse_json,
+    read_body,
+    unavailable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -115,30 +121,24 @@ def _post(config: LaunchConfig, url: str, form: dict) -> _Answer:
     """POST `form` with the client authentication, once; no redirects (following one would resend it)."""
     check_endpoint(url)
     fields, headers = client_authentication(config, url)
-    try:
-        with (
-            ehr_session(timeout=TIMEOUT) as session,
-            session.post(
-                url,
-                data={**form, **fields},
-                headers={"Accept": "application/json", **headers},
-                allow_redirects=False,
-                stream=True,
-            ) as response,
-        ):
-            transient = is_transient(response.status_code)
-            return _Answer(
-                status=response.status_code,
-                json=is_json(response),
-                body=b"" if transient else read_body(response, MAX_BODY),
-                unavailable=unavailable(response) if transient else None,
-            )
-    except EgressRefused:
-        raise LaunchRejected(reason="egress_refused") from None
-    except (requests.Timeout, requests.ConnectionError):
-        raise EhrUnavailable() from None
-    except requests.RequestException:
-        raise EhrBadResponse() from None
+    with (
+        launch_transport_errors(),
+        ehr_session(timeout=TIMEOUT) as session,
+        session.post(
+            url,
+            data={**form, **fields},
+            headers={"Accept": "application/json", **headers},
+            allow_redirects=False,
+            stream=True,
+        ) as response,
+    ):
+        transient = is_transient(response.status_code)
+        return _Answer(
+            status=response.status_code,
+            json=is_json(response),
+            body=b"" if transient else read_body(response, MAX_BODY),
+            unavailable=unavailable(response) if transient else None,
+        )
 
 
 def _launch_rejected(code: str) -> LaunchRejected:

@@ -132,3 +132,11 @@ def test_a_token_endpoint_that_is_down_gives_a_clear_page(browser, app_url, monk
     assert page.status_code == 503
     assert "not answering" in page.text
     assert _nothing_persisted()
+
+
+def test_a_refused_redirect_uri_stops_at_the_ehr_and_never_reaches_the_app(browser, app_url):
+    faults.switch_on(faults.AUTH_INVALID_REDIRECT_URI, client_id="smartapp")
+    page = ehr_launch(browser, app_url, catalog.TYPICAL_PATIENT_ID)
+    assert page.status_code >= 400
+    assert "/sandbox/auth/" in page.url
+    assert _nothing_persisted()
