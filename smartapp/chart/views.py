@@ -7,8 +7,15 @@ from django.views.decorators.http import require_GET
 
 from smartapp.chart.mappers import patient_banner
 from smartapp.ehr.errors import EhrAuthExpired, EhrError
+from smartapp.ehr.scopes import can_read
 from smartapp.launch.access import ehr_client_for, launch_for
 from smartapp.launch.problems import problem_page
+
+SECTIONS = (
+    ("Allergies", "AllergyIntolerance"),
+    ("Medications", "MedicationRequest"),
+    ("Specialist notes", "DocumentReference"),
+)
 
 
 def _render_for(request, launch_id, *, roles, template):
@@ -23,6 +30,8 @@ def _render_for(request, launch_id, *, roles, template):
         "launch": launch,
         "banner": patient_banner(patient, today=timezone.localdate()),
         "show_banner": launch.need_patient_banner,
+        # What the EHR granted decides what the page offers (instead of 403s later).
+        "sections": [(title, can_read(launch.scope, rtype)) for title, rtype in SECTIONS],
     }
     response = render(request, template, context)
     response["Cache-Control"] = "no-store"

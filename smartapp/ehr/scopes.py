@@ -40,3 +40,18 @@ def in_grammar(scope: str, grammar: str) -> str:
     if grammar == "v1":
         parts = [to_v1(part) for part in parts]
     return " ".join(deduplicated(parts))
+
+
+def can_read(granted: str, resource_type: str) -> bool:
+    """Whether the granted scope string lets the app read (search) `resource_type`, in either grammar.
+
+    Used to adapt the UI to what the EHR actually granted instead of failing later with 403s.
+    """
+    for scope in granted.split():
+        match = _RESOURCE_SCOPE.fullmatch(scope)
+        if not match or match["type"] not in ("*", resource_type):
+            continue
+        perms = match["perms"]
+        if perms in ("read", "*") or (_V2_PERMS.fullmatch(perms) and "s" in perms):
+            return True
+    return False

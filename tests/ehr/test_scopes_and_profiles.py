@@ -122,3 +122,22 @@ def test_every_vendor_has_a_profile_and_only_the_quirks_differ():
     assert not profile_for(make_config(ISS, vendor="epic")).keeps_refresh_token_on_refresh
     assert not profile_for(make_config(ISS, vendor="athena")).advertises_pkce
     assert profile_for(make_config(ISS, vendor="meditech")).advertises_pkce
+
+
+@pytest.mark.parametrize(
+    ("granted", "resource_type", "expected"),
+    [
+        ("launch openid patient/AllergyIntolerance.rs", "AllergyIntolerance", True),
+        ("patient/AllergyIntolerance.read", "AllergyIntolerance", True),
+        ("user/*.read", "DocumentReference", True),
+        ("patient/*.rs?category=x", "Observation", True),
+        ("patient/AllergyIntolerance.r", "AllergyIntolerance", False),  # read by id only, no search
+        ("patient/AllergyIntolerance.cud", "AllergyIntolerance", False),
+        ("patient/MedicationRequest.rs", "AllergyIntolerance", False),
+        ("openid fhirUser", "Patient", False),
+    ],
+)
+def test_can_read_reflects_the_granted_scopes(granted, resource_type, expected):
+    from smartapp.ehr.scopes import can_read
+
+    assert can_read(granted, resource_type) is expected
