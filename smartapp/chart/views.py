@@ -5,23 +5,24 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from smartapp.chart import sections
 from smartapp.chart.mappers import patient_banner
+from smartapp.chart.presenter import chart_rows
 from smartapp.ehr.errors import EhrAuthExpired, EhrError
-from smartapp.ehr.scopes import can_read
-from smartapp.launch.access import ehr_client_for, launch_for
+from smartapp.launch.access import audited_client, launch_for
 from smartapp.launch.problems import problem_page
-
-SECTIONS = (
-    ("Allergies", "AllergyIntolerance"),
-    ("Medications", "MedicationRequest"),
-    ("Specialist notes", "DocumentReference"),
-)
 
 
 def _render_for(request, launch_id, *, roles, template):
     launch = launch_for(request, launch_id, roles=roles)
     try:
-        patient = ehr_client_for(request, launch).read("Patient", launch.patient_id)
+        with audited_client(request, launch) as client:
+            patient, found = sections.fetch_chart(
+                client,
+                patient_id=launch.patient_id,
+                queries=sections.chart_queries(launch.patient_id),
+                granted_scope=launch.scope,
+            )
     except EhrAuthExpired:
         return problem_page(request, "relaunch")
     except EhrError as error:
@@ -30,8 +31,7 @@ def _render_for(request, launch_id, *, roles, template):
         "launch": launch,
         "banner": patient_banner(patient, today=timezone.localdate()),
         "show_banner": launch.need_patient_banner,
-        # What the EHR granted decides what the page offers (instead of 403s later).
-        "sections": [(title, can_read(launch.scope, rtype)) for title, rtype in SECTIONS],
+        **chart_rows(found),
     }
     response = render(request, template, context)
     response["Cache-Control"] = "no-store"

@@ -5,6 +5,7 @@ open, and of an allowed role: changing the id in a URL never reaches another lau
 """
 
 import uuid
+from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -38,21 +39,30 @@ def launch_for(request, launch_id, *, roles: tuple[str, ...]) -> Launch:
     return launch
 
 
-def ehr_client_for(request, launch: Launch) -> EhrClient:
-    """An EhrClient with this launch's (refreshed if needed) token; every request it makes is audited."""
+@contextmanager
+def audited_client(request, launch: Launch):
+    """An EhrClient with this launch's (refreshed if needed) token; every request it made is audited.
 
-    def audit_request(resource_type: str, kind: str, status: int) -> None:
-        audit_record(
-            action=f"fhir.{kind}",
-            outcome=str(status),
-            request=request,
-            fhir_user=launch.fhir_user,
-            issuer=launch.issuer,
-            launch_id=launch.pk,
-            patient_ref=launch.patient_id,
-            resource_types=[resource_type],
-        )
+    Requests may run on worker threads (a chart searches concurrently); their audit events are written
+    here, on the request's thread, when the block ends, failures included.
+    """
+    events = []  # list.append is atomic: safe from the client's threads
 
-    return EhrClient(
-        base_url=launch.issuer, access_token=grant_access_token(launch), on_request=audit_request
-    )
+    def remember(resource_type: str, kind: str, status: int) -> None:
+        events.append((resource_type, kind, status))
+
+    client = EhrClient(base_url=launch.issuer, access_token=grant_access_token(launch), on_request=remember)
+    try:
+        yield client
+    finally:
+        for resource_type, kind, status in events:
+            audit_record(
+                action=f"fhir.{kind}",
+                outcome=str(status),
+                request=request,
+                fhir_user=launch.fhir_user,
+                issuer=launch.issuer,
+                launch_id=launch.pk,
+                patient_ref=launch.patient_id,
+                resource_types=[resource_type],
+            )

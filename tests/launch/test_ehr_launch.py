@@ -95,3 +95,26 @@ def test_the_app_publishes_only_public_keys(browser, app_url):
     keys = browser.get(f"{app_url}/.well-known/jwks.json").json()["keys"]
     assert keys and all(k["kty"] in ("RSA", "EC") for k in keys)
     assert all(not {"d", "p", "q", "dp", "dq", "qi"} & set(k) for k in keys)
+
+
+def test_the_chart_offers_only_what_the_ehr_granted(browser, app_url):
+    page = ehr_launch(browser, app_url, catalog.ALLERGY_SCENARIO_PATIENT_ID)
+    assert 'class="flag">HIGH' in page.text
+
+    launch = Launch.objects.get(pk=launch_id_of(page))
+    narrower = " ".join(s for s in launch.scope.split() if "AllergyIntolerance" not in s)
+    Launch.objects.filter(pk=launch.pk).update(scope=narrower)  # as if the EHR had granted less
+
+    again = browser.get(page.url)
+    assert "smartapp was not granted access to it" in again.text
+    assert "No allergy information recorded" not in again.text
+    assert 'class="flag">HIGH' not in again.text
+    assert "RxNorm" in again.text  # the medications still show
+
+
+def test_no_known_allergies_and_no_allergy_data_read_differently(browser, app_url):
+    nka = ehr_launch(browser, app_url, catalog.NO_KNOWN_ALLERGIES_PATIENT_ID)
+    no_data = ehr_launch(browser, app_url, catalog.NO_ALLERGY_DATA_PATIENT_ID)
+    assert "No known allergies, as recorded by the EHR" in nka.text
+    assert "No allergy information recorded" in no_data.text
+    assert "No known allergies" not in no_data.text

@@ -1,0 +1,90 @@
+"""Small readers for FHIR datatypes (CodeableConcept, Reference, strings) over untrusted vendor JSON.
+
+Every reader accepts any value (vendors send wrong types) and returns a bounded string, never raises.
+"""
+
+import re
+
+RXNORM_SYSTEM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+SNOMED_SYSTEM = "http://snomed.info/sct"
+
+NAME_LIMIT = 200
+TEXT_LIMIT = 500
+SHORT_LIMIT = 64
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def text(value, limit: int = NAME_LIMIT) -> str:
+    """`value` stripped and cut to `limit` characters when it is a string, else ""."""
+    if not isinstance(value, str):
+        return ""
+    return _WHITESPACE.sub(" ", value).strip()[:limit]
+
+
+def normalized(value) -> str:
+    """The form two names must share to count as the same: casefolded, whitespace collapsed."""
+    return text(value, TEXT_LIMIT).casefold()
+
+
+def codings(concept) -> list[dict]:
+    """The well-formed (dict) codings of a CodeableConcept; [] for anything else."""
+    if not isinstance(concept, dict) or not isinstance(concept.get("coding"), list):
+        return []
+    return [coding for coding in concept["coding"] if isinstance(coding, dict)]
+
+
+def code_in(concept, system: str) -> str:
+    """The first code of `concept` in `system`, or ""."""
+    for coding in codings(concept):
+        code = text(coding.get("code"), SHORT_LIMIT)
+        if coding.get("system") == system and code:
+            return code
+    return ""
+
+
+def has_code(concept, system: str, codes: frozenset[str]) -> bool:
+    """Whether `concept` carries one of `codes` in `system`."""
+    return any(c.get("system") == system and c.get("code") in codes for c in codings(concept))
+
+
+def display(concept, limit: int = NAME_LIMIT) -> str:
+    """What a person reads for a CodeableConcept: its text, else a coding's display, else a coding's code."""
+    if not isinstance(concept, dict):
+        return ""
+    for candidate in [concept.get("text"), *[c.get("display") for c in codings(concept)]]:
+        if text(candidate, limit):
+            return text(candidate, limit)
+    return next((text(c.get("code"), limit) for c in codings(concept) if text(c.get("code"))), "")
+
+
+def all_names(concept) -> set[str]:
+    """Every normalized name a CodeableConcept goes by (its text and each coding's display)."""
+    if not isinstance(concept, dict):
+        return set()
+    candidates = [concept.get("text"), *[c.get("display") for c in codings(concept)]]
+    return {normalized(name) for name in candidates if normalized(name)}
+
+
+def status_code(value, limit: int = SHORT_LIMIT) -> str:
+    """A status as a lower-case code, from a plain string or a CodeableConcept (R4 or older shapes)."""
+    if isinstance(value, str):
+        return text(value, limit).lower()
+    for coding in codings(value):
+        if text(coding.get("code")):
+            return text(coding.get("code"), limit).lower()
+    return text(value.get("text"), limit).lower() if isinstance(value, dict) else ""
+
+
+def reference_label(reference) -> str:
+    """A Reference as a person reads it: its display, else the literal reference ("Practitioner/12")."""
+    if not isinstance(reference, dict):
+        return ""
+    return text(reference.get("display")) or text(reference.get("reference"))
+
+
+def reference_type(reference) -> str:
+    """The resource type a literal Reference points at ("Patient" for "Patient/1" or ".../fhir/Patient/1")."""
+    target = text(reference.get("reference"), TEXT_LIMIT) if isinstance(reference, dict) else ""
+    parts = target.split("/")
+    return parts[-2] if len(parts) >= 2 else ""

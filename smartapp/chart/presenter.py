@@ -1,0 +1,65 @@
+"""From fetched sections to what the chart templates show: rows plus each section's state and message.
+
+Pure: no I/O. A section that failed is never shown as empty (SECURITY.md 5.5).
+"""
+
+from dataclasses import dataclass
+
+from smartapp.chart import sections
+from smartapp.chart.allergies import summarize_allergies
+from smartapp.chart.medications import reconcile_medications
+from smartapp.chart.notes import count_entered_in_error, group_notes
+
+MESSAGES = {
+    sections.FAILED: "Could not be loaded from the EHR just now.",
+    sections.FORBIDDEN: "Not shared by your EHR.",
+    sections.NOT_GRANTED: "Not shared by your EHR: smartapp was not granted access to it.",
+    sections.WITHHELD: "The EHR withheld some of these records; what it shared is shown.",
+    sections.TRUNCATED: "Only part of this list could be loaded.",
+}
+_SHOWS_DATA = (sections.OK, sections.EMPTY, sections.WITHHELD, sections.TRUNCATED)
+# Worst first: only a section whose every search came back clean and empty is "empty".
+_PRECEDENCE = (
+    sections.FAILED,
+    sections.FORBIDDEN,
+    sections.NOT_GRANTED,
+    sections.TRUNCATED,
+    sections.WITHHELD,
+    sections.OK,
+    sections.EMPTY,
+)
+
+
+@dataclass(frozen=True)
+class SectionView:
+    state: str
+    message: str  # "" when the section loaded completely
+    rows: object  # the section's rows (None when nothing could be loaded)
+    can_retry: bool
+
+    @property
+    def loaded(self) -> bool:
+        return self.rows is not None
+
+
+def _section(states: list[str], build) -> SectionView:
+    """One section from one or more searches: the worst state is the section's; rows come from every
+    search that loaded, so a failed statement search does not hide the prescriptions that did load."""
+    state = next(s for s in _PRECEDENCE if s in states)
+    rows = build() if any(s in _SHOWS_DATA for s in states) else None
+    return SectionView(state, MESSAGES.get(state, ""), rows, state == sections.FAILED)
+
+
+def chart_rows(found: dict[str, sections.SectionData]) -> dict:
+    """Template context for the allergy, medication and notes sections."""
+    allergies, requests = found["allergies"], found["medication_requests"]
+    statements, notes = found["medication_statements"], found["notes"]
+    return {
+        "allergies": _section([allergies.state], lambda: summarize_allergies(allergies.matches)),
+        "medications": _section(
+            [requests.state, statements.state],
+            lambda: reconcile_medications(requests.matches, statements.matches, requests.included),
+        ),
+        "notes": _section([notes.state], lambda: group_notes(notes.matches)),
+        "notes_hidden": count_entered_in_error(notes.matches),
+    }

@@ -1,0 +1,89 @@
+"""Fetching a chart's sections from the EHR: all searches at once, each failing on its own.
+
+Each section ends in one state (SECURITY.md 5.5), and only `empty` may ever read as "none recorded":
+a search that timed out must never show as "no known allergies" (a patient-safety rule).
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from smartapp.ehr.errors import EhrAuthExpired, EhrError, EhrForbidden
+from smartapp.ehr.fhir import EhrClient, SearchResult
+from smartapp.ehr.scopes import can_read
+
+OK, EMPTY, FAILED, FORBIDDEN, NOT_GRANTED, WITHHELD, TRUNCATED = (
+    "ok",
+    "empty",
+    "failed",
+    "forbidden",
+    "not_granted",
+    "withheld",
+    "truncated",
+)
+
+
+@dataclass(frozen=True)
+class SectionQuery:
+    name: str
+    resource_type: str
+    params: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class SectionData:
+    state: str
+    matches: list[dict] = field(default_factory=list)
+    included: list[dict] = field(default_factory=list)
+    withheld: int = 0
+    requests: int = 0
+
+
+def chart_queries(patient_id: str) -> tuple[SectionQuery, ...]:
+    """The searches behind the chart: one per resource type, each paging on its own."""
+    patient = ("patient", patient_id)
+    return (
+        SectionQuery("allergies", "AllergyIntolerance", (patient, ("_count", "200"))),
+        SectionQuery(
+            "medication_requests",
+            "MedicationRequest",
+            (patient, ("_include", "MedicationRequest:medication"), ("_count", "200")),
+        ),
+        SectionQuery("medication_statements", "MedicationStatement", (patient, ("_count", "200"))),
+        SectionQuery("notes", "DocumentReference", (patient, ("_count", "200"))),
+    )
+
+
+def fetch_chart(client: EhrClient, *, patient_id: str, queries, granted_scope: str):
+    """The Patient and every section, all requested at once: (patient JSON, {name: SectionData}).
+
+    EhrAuthExpired propagates (the whole chart needs a relaunch); so does a failed Patient read.
+    """
+    runnable = [q for q in queries if can_read(granted_scope, q.resource_type)]
+    results = {q.name: SectionData(NOT_GRANTED) for q in queries if q not in runnable}
+    with ThreadPoolExecutor(max_workers=len(runnable) + 1) as pool:
+        patient = pool.submit(client.read, "Patient", patient_id)
+        futures = {q.name: pool.submit(_fetch_one, client, q) for q in runnable}
+        results |= {name: future.result() for name, future in futures.items()}
+        return patient.result(), results
+
+
+def _fetch_one(client: EhrClient, query: SectionQuery) -> SectionData:
+    try:
+        result = client.search(query.resource_type, list(query.params))
+    except EhrAuthExpired:
+        raise
+    except EhrForbidden:
+        return SectionData(FORBIDDEN)
+    except EhrError:
+        return SectionData(FAILED)
+    return SectionData(
+        _state_of(result), result.matches, result.included, len(result.withheld), result.requests
+    )
+
+
+def _state_of(result: SearchResult) -> str:
+    if result.truncated:
+        return TRUNCATED
+    if result.withheld:
+        return WITHHELD
+    return OK if result.matches else EMPTY

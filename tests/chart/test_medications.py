@@ -1,0 +1,368 @@
+import pytest
+
+from smartapp.chart.medications import (
+    UNNAMED,
+    MedicationEntry,
+    plain_medication_line,
+    reconcile_medications,
+)
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+AMLODIPINE_ORDER = {
+    "resourceType": "MedicationRequest",
+    "id": "mr-1",
+    "status": "active",
+    "intent": "order",
+    "medicationCodeableConcept": {
+        "coding": [{"system": RXNORM, "code": "197361", "display": "amlodipine 5 MG Oral Tablet"}],
+        "text": "amlodipine 5 MG Oral Tablet",
+    },
+    "authoredOn": "2026-10-01T10:00:00Z",
+    "requester": {"reference": "Practitioner/pr-1", "display": "Dr. Avery Lin"},
+    "dosageInstruction": [{"text": "Take 1 tablet by mouth daily"}],
+}
+
+AMLODIPINE_STOPPED_STATEMENT = {
+    "resourceType": "MedicationStatement",
+    "id": "ms-1",
+    "status": "stopped",
+    "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "197361"}], "text": "Norvasc"},
+    "effectiveDateTime": "2026-09-01",
+    "informationSource": {"reference": "Patient/p-1"},
+    "dosage": [{"text": "Take 2 tablets by mouth daily"}],
+}
+
+
+@pytest.fixture(scope="module")
+def synthetic_resources():
+    from smartapp.sandbox.synthetic import generate
+
+    return generate(seed=1)
+
+
+def names(groups):
+    return [group.name for group in groups]
+
+
+def test_a_request_and_a_statement_with_the_same_rxnorm_code_are_one_group_with_both_sources():
+    [group] = reconcile_medications([AMLODIPINE_ORDER], [AMLODIPINE_STOPPED_STATEMENT], [])
+
+    assert (group.rxnorm, group.status) == ("197361", "active")
+    assert [(s.kind, s.source_id) for s in group.sources] == [
+        ("request", "MedicationRequest/mr-1"),
+        ("statement", "MedicationStatement/ms-1"),
+    ]
+    assert group.sources[0] == MedicationEntry(
+        kind="request",
+        name="amlodipine 5 MG Oral Tablet",
+        status="active",
+        dosage="Take 1 tablet by mouth daily",
+        person="Dr. Avery Lin",
+        date="2026-10-01T10:00:00Z",
+        source_id="MedicationRequest/mr-1",
+        patient_reported=False,
+        intent="order",
+    )
+    assert group.sources[1].patient_reported is True
+
+
+def test_a_group_reports_a_different_dose_and_active_versus_stopped():
+    [group] = reconcile_medications([AMLODIPINE_ORDER], [AMLODIPINE_STOPPED_STATEMENT], [])
+
+    assert group.conflicts == ("different dose", "active in one source, stopped in another")
+
+
+def test_dosage_texts_differing_only_in_case_and_spacing_are_not_a_conflict():
+    statement = {
+        **AMLODIPINE_STOPPED_STATEMENT,
+        "status": "active",
+        "dosage": [{"text": "take 1  tablet by mouth DAILY"}],
+    }
+    [group] = reconcile_medications([AMLODIPINE_ORDER], [statement], [])
+
+    assert group.conflicts == ()
+
+
+def test_medication_reference_is_resolved_through_the_included_medication():
+    request = {
+        "resourceType": "MedicationRequest",
+        "id": "mr-2",
+        "status": "on-hold",
+        "intent": "order",
+        "medicationReference": {"reference": "Medication/med-9"},
+    }
+    medication = {
+        "resourceType": "Medication",
+        "id": "med-9",
+        "code": {"coding": [{"system": RXNORM, "code": "314076", "display": "lisinopril 10 MG Oral Tablet"}]},
+    }
+    [group] = reconcile_medications([request], [], [medication])
+
+    assert (group.name, group.rxnorm, group.status) == ("lisinopril 10 MG Oral Tablet", "314076", "on-hold")
+
+
+def test_absolute_and_versioned_medication_references_resolve_like_relative_ones():
+    request = {
+        "resourceType": "MedicationRequest",
+        "id": "mr-3",
+        "status": "active",
+        "medicationReference": {"reference": "https://ehr.example.org/fhir/R4/Medication/med-9/_history/3"},
+    }
+    medication = {"resourceType": "Medication", "id": "med-9", "code": {"text": "Lisinopril 10 mg tablet"}}
+
+    assert names(reconcile_medications([request], [], [medication])) == ["Lisinopril 10 mg tablet"]
+
+
+def test_contained_medication_is_resolved_by_local_id():
+    request = {
+        "resourceType": "MedicationRequest",
+        "id": "mr-4",
+        "status": "active",
+        "intent": "order",
+        "contained": [
+            {
+                "resourceType": "Medication",
+                "id": "m1",
+                "code": {"coding": [{"system": RXNORM, "code": "197361"}]},
+            }
+        ],
+        "medicationReference": {"reference": "#m1"},
+    }
+    [group] = reconcile_medications([request, AMLODIPINE_ORDER], [], [])
+
+    assert group.rxnorm == "197361"
+    assert len(group.sources) == 2
+
+
+def test_an_unresolvable_reference_falls_back_to_its_display_and_is_not_merged_by_code():
+    request = {
+        "resourceType": "MedicationRequest",
+        "id": "mr-5",
+        "status": "active",
+        "medicationReference": {"reference": "Medication/missing", "display": "Metformin 500 mg tablet"},
+    }
+    [group] = reconcile_medications([request], [], [])
+
+    assert (group.name, group.rxnorm) == ("Metformin 500 mg tablet", "")
+
+
+def test_uncoded_entries_group_only_on_exact_normalized_text():
+    def home_med(resource_id, medication_text):
+        return {
+            "resourceType": "MedicationStatement",
+            "id": resource_id,
+            "status": "active",
+            "medicationCodeableConcept": {"text": medication_text},
+        }
+
+    groups = reconcile_medications(
+        [],
+        [
+            home_med("a", "Fish oil 1000 mg"),
+            home_med("b", "  FISH   OIL 1000 MG "),
+            home_med("c", "Fish oil 1000mg"),  # a near miss is a different medication, not a guess
+        ],
+        [],
+    )
+
+    assert sorted(len(g.sources) for g in groups) == [1, 2]
+
+
+def test_an_uncoded_entry_joins_the_coded_group_whose_name_it_matches_exactly():
+    statement = {
+        "resourceType": "MedicationStatement",
+        "id": "ms-2",
+        "status": "active",
+        "medicationCodeableConcept": {"text": "Amlodipine 5 mg oral tablet"},
+    }
+    [group] = reconcile_medications([AMLODIPINE_ORDER], [statement], [])
+
+    assert group.rxnorm == "197361"
+    assert len(group.sources) == 2
+
+
+def test_different_rxnorm_codes_are_never_merged_even_with_the_same_name():
+    other = {
+        **AMLODIPINE_ORDER,
+        "id": "mr-6",
+        "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "308136"}], "text": "amlodipine"},
+    }
+    first = {
+        **AMLODIPINE_ORDER,
+        "medicationCodeableConcept": {**AMLODIPINE_ORDER["medicationCodeableConcept"]},
+    }
+    first["medicationCodeableConcept"]["text"] = "amlodipine"
+    uncoded = {
+        "resourceType": "MedicationStatement",
+        "id": "ms-3",
+        "status": "active",
+        "medicationCodeableConcept": {"text": "Amlodipine"},
+    }
+
+    groups = reconcile_medications([first, other], [uncoded], [])
+
+    # The uncoded "Amlodipine" matches two codes: joining either would be a guess.
+    assert sorted((g.rxnorm, len(g.sources)) for g in groups) == [("", 1), ("197361", 1), ("308136", 1)]
+
+
+def test_medications_without_code_or_text_are_unnamed_and_never_merged():
+    blank = {"resourceType": "MedicationRequest", "status": "active", "medicationCodeableConcept": {}}
+    other_blank = {"resourceType": "MedicationRequest", "id": "x", "status": "active"}
+
+    groups = reconcile_medications([blank, other_blank], [], [])
+
+    assert names(groups) == [UNNAMED, UNNAMED]
+
+
+def test_a_local_code_without_rxnorm_shows_its_display_and_groups_only_by_that_text():
+    request = {
+        "resourceType": "MedicationRequest",
+        "id": "mr-7",
+        "status": "active",
+        "medicationCodeableConcept": {
+            "coding": [
+                {"system": "urn:oid:1.2.840.114350.1.13.0.1.7.2.698288", "code": "12345", "display": "ASA 81"}
+            ]
+        },
+    }
+    [group] = reconcile_medications([request], [], [])
+
+    assert (group.name, group.rxnorm) == ("ASA 81", "")
+
+
+def test_groups_are_ordered_active_then_on_hold_then_ended_then_unknown_and_by_name_inside():
+    def order(resource_id, status, medication_text):
+        return {
+            "resourceType": "MedicationRequest",
+            "id": resource_id,
+            "status": status,
+            "medicationCodeableConcept": {"text": medication_text},
+        }
+
+    groups = reconcile_medications(
+        [
+            order("1", "unknown", "Zinc"),
+            order("2", "stopped", "Aspirin"),
+            order("3", "completed", "Amoxicillin"),
+            order("4", "on-hold", "Warfarin"),
+            order("5", "active", "metformin"),
+            order("6", "active", "Lisinopril"),
+            order("7", "cancelled", "Baclofen"),
+        ],
+        [],
+        [],
+    )
+
+    assert names(groups) == [
+        "Lisinopril",
+        "metformin",
+        "Warfarin",
+        "Amoxicillin",
+        "Aspirin",
+        "Baclofen",
+        "Zinc",
+    ]
+    assert [g.status_rank for g in groups] == [0, 0, 1, 2, 2, 2, 3]
+
+
+def test_oracle_plan_requests_reported_by_the_patient_are_included_and_flagged():
+    home_medication = {
+        "resourceType": "MedicationRequest",
+        "id": "mr-8",
+        "status": "active",
+        "intent": "plan",
+        "reportedBoolean": True,
+        "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "197361"}]},
+    }
+    [group] = reconcile_medications([home_medication, AMLODIPINE_ORDER], [], [])
+
+    plan = next(s for s in group.sources if s.intent == "plan")
+    assert plan.patient_reported is True
+
+
+def test_messy_vendor_data_never_raises_and_keeps_what_can_be_read():
+    messy = {
+        "resourceType": "MedicationRequest",
+        "id": 42,
+        "status": ["active"],
+        "extension": [{"url": "http://vendor.example/unknown", "valueString": "x"}],
+        "medicationCodeableConcept": {"coding": "not a list", "text": "Vitamin D3 2000 units"},
+        "dosageInstruction": {"text": "not a list"},
+        "requester": "Dr. Somebody",
+        "authoredOn": 20260101,
+    }
+    [group] = reconcile_medications([messy, "garbage", None], "not a list", [{"id": {}}, 7])
+
+    assert group.name == "Vitamin D3 2000 units"
+    entry = group.sources[0]
+    assert (entry.status, entry.dosage, entry.person, entry.date, entry.source_id) == ("", "", "", "", "")
+    assert group.status_rank == 3
+
+
+def test_the_same_resource_twice_from_overlapping_pages_counts_once():
+    once = reconcile_medications([AMLODIPINE_ORDER], [AMLODIPINE_STOPPED_STATEMENT], [])
+    twice = reconcile_medications(
+        [AMLODIPINE_ORDER, AMLODIPINE_ORDER], [AMLODIPINE_STOPPED_STATEMENT, AMLODIPINE_STOPPED_STATEMENT], []
+    )
+
+    assert once == twice
+
+
+def test_sources_are_newest_first_within_a_status_and_undated_last():
+    def order(resource_id, authored):
+        return {**AMLODIPINE_ORDER, "id": resource_id, "authoredOn": authored}
+
+    [group] = reconcile_medications(
+        [order("a", None), order("b", "2025-01-01"), order("c", "2026-03")], [], []
+    )
+
+    assert [s.source_id for s in group.sources] == [
+        "MedicationRequest/c",
+        "MedicationRequest/b",
+        "MedicationRequest/a",
+    ]
+
+
+def test_very_long_names_and_dosages_are_bounded():
+    request = {
+        "resourceType": "MedicationRequest",
+        "status": "active",
+        "medicationCodeableConcept": {"text": "x" * 10_000},
+        "dosageInstruction": [{"text": "y" * 10_000}] * 5,
+    }
+    [group] = reconcile_medications([request], [], [])
+
+    assert len(group.name) <= 200
+    assert len(group.sources[0].dosage) <= 500
+
+
+def test_plain_line_gives_the_patient_the_name_and_directions():
+    [group] = reconcile_medications([AMLODIPINE_ORDER], [], [])
+
+    assert plain_medication_line(group) == "Amlodipine 5 mg oral tablet — take 1 tablet by mouth daily"
+
+
+def test_plain_line_for_a_stopped_medication_says_so_instead_of_giving_directions():
+    [group] = reconcile_medications([], [AMLODIPINE_STOPPED_STATEMENT], [])
+
+    assert plain_medication_line(group) == "Norvasc — stopped"
+
+
+def test_plain_line_has_no_prescriber_codes_or_conflicts():
+    [group] = reconcile_medications([AMLODIPINE_ORDER], [AMLODIPINE_STOPPED_STATEMENT], [])
+    line = plain_medication_line(group)
+
+    assert "197361" not in line and "Lin" not in line and "dose" not in line
+
+
+def test_the_sandbox_patients_reconcile_with_every_request_and_statement_kept(synthetic_resources):
+    medications = [r for r in synthetic_resources if r["resourceType"] == "Medication"]
+    requests = [r for r in synthetic_resources if r["resourceType"] == "MedicationRequest"]
+    statements = [r for r in synthetic_resources if r["resourceType"] == "MedicationStatement"]
+
+    groups = reconcile_medications(requests, statements, medications)
+
+    assert sum(len(g.sources) for g in groups) == len(requests) + len(statements)
+    assert all(g.name != UNNAMED for g in groups)
+    assert [g.status_rank for g in groups] == sorted(g.status_rank for g in groups)
