@@ -6,8 +6,8 @@ Pure: no I/O. A section that failed is never shown as empty (SECURITY.md 5.5).
 from dataclasses import dataclass
 
 from smartapp.chart import sections
-from smartapp.chart.allergies import summarize_allergies
-from smartapp.chart.medications import reconcile_medications
+from smartapp.chart.allergies import plain_allergy_line, summarize_allergies
+from smartapp.chart.medications import plain_medication_line, reconcile_medications
 from smartapp.chart.notes import count_entered_in_error, group_notes
 
 MESSAGES = {
@@ -62,4 +62,16 @@ def chart_rows(found: dict[str, sections.SectionData]) -> dict:
         ),
         "notes": _section([notes.state], lambda: group_notes(notes.matches)),
         "notes_hidden": count_entered_in_error(notes.matches),
+    }
+
+
+def patient_rows(found: dict[str, sections.SectionData]) -> dict:
+    """The patient's own view: the same sections, in plain language, without clinician-only detail."""
+    chart = chart_rows(found)
+    groups = chart["medications"].rows or []
+    summary = chart["allergies"].rows
+    return {
+        **chart,
+        "medicine_lines": [plain_medication_line(g) for g in groups if g.status != "entered-in-error"],
+        "allergy_lines": [plain_allergy_line(row) for row in summary.rows] if summary else [],
     }

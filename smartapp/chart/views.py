@@ -7,13 +7,13 @@ from django.views.decorators.http import require_GET
 
 from smartapp.chart import sections
 from smartapp.chart.mappers import patient_banner
-from smartapp.chart.presenter import chart_rows
+from smartapp.chart.presenter import chart_rows, patient_rows
 from smartapp.ehr.errors import EhrAuthExpired, EhrError
 from smartapp.launch.access import audited_client, launch_for
 from smartapp.launch.problems import problem_page
 
 
-def _render_for(request, launch_id, *, roles, template):
+def _render_for(request, launch_id, *, roles, template, rows):
     launch = launch_for(request, launch_id, roles=roles)
     try:
         with audited_client(request, launch) as client:
@@ -31,7 +31,7 @@ def _render_for(request, launch_id, *, roles, template):
         "launch": launch,
         "banner": patient_banner(patient, today=timezone.localdate()),
         "show_banner": launch.need_patient_banner,
-        **chart_rows(found),
+        **rows(found),
     }
     response = render(request, template, context)
     response["Cache-Control"] = "no-store"
@@ -41,10 +41,10 @@ def _render_for(request, launch_id, *, roles, template):
 @never_cache
 @require_GET
 def clinician_chart(request, launch_id):
-    return _render_for(request, launch_id, roles=("clinician",), template="chart/chart.html")
+    return _render_for(request, launch_id, roles=("clinician",), template="chart/chart.html", rows=chart_rows)
 
 
 @never_cache
 @require_GET
 def patient_view(request, launch_id):
-    return _render_for(request, launch_id, roles=("patient",), template="chart/me.html")
+    return _render_for(request, launch_id, roles=("patient",), template="chart/me.html", rows=patient_rows)

@@ -53,6 +53,8 @@ def test_a_patient_standalone_launch_lands_on_their_own_view(browser, app_url):
     assert "/me/" in page.url
     launch = Launch.objects.get(pk=launch_id_of(page))
     assert (launch.persona, launch.patient_id) == ("patient", catalog.TYPICAL_PATIENT_ID)
+    assert "Your medicines" in page.text and " — " in page.text  # plain-language lines
+    assert "RxNorm" not in page.text and "MRN" not in page.text  # no clinician-only detail
 
 
 def test_a_coordinator_standalone_launch_lands_on_the_worklist(browser, app_url):
