@@ -95,6 +95,12 @@ PROBLEMS = {
         _RELAUNCH,
         401,
     ),
+    "not_shared": Problem(
+        "Not shared by your EHR",
+        "The EHR did not share this record with smartapp.",
+        "Go back to the chart.",
+        403,
+    ),
     "unavailable": Problem(
         "The EHR is not answering",
         "smartapp could not reach the EHR just now.",

@@ -1,0 +1,61 @@
+"""Fetching one specialist note's content on demand: the DocumentReference, then its attachment."""
+
+import re
+from dataclasses import dataclass
+
+from django.http import Http404
+
+from smartapp.chart.note_content import NoteBody, attachment_bytes, render_note
+from smartapp.chart.notes import NoteRow, note_row
+from smartapp.ehr.errors import EhrBadResponse
+from smartapp.ehr.fhir import EhrClient
+
+_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+_PREFERRED = ("text/html", "text/plain", "application/pdf")
+
+
+@dataclass(frozen=True)
+class OpenedNote:
+    row: NoteRow
+    body: NoteBody
+
+
+def note_open(client: EhrClient, *, document_id: str, patient_id: str) -> OpenedNote:
+    """The note `document_id` of `patient_id`, its best attachment fetched and rendered safely.
+
+    A note of another patient is not found (no IDOR through the id in the URL), whatever the token allows.
+    """
+    if not _FHIR_ID.fullmatch(document_id) or document_id in (".", ".."):
+        raise Http404("No such note.")
+    document = client.read("DocumentReference", document_id)
+    if _subject(document) != f"Patient/{patient_id}":
+        raise Http404("No such note.")
+    attachment = _best_attachment(document)
+    if attachment is None:
+        return OpenedNote(note_row(document), render_note("", b""))
+    content_type = attachment.get("contentType") if isinstance(attachment.get("contentType"), str) else ""
+    data = attachment_bytes(attachment)
+    if data is None and isinstance(attachment.get("url"), str):
+        fetched = client.binary(attachment["url"], accept=content_type or "*/*")
+        content_type, data = content_type or fetched.content_type, fetched.data
+    if data is None:
+        raise EhrBadResponse()
+    return OpenedNote(note_row(document), render_note(content_type, data))
+
+
+def _subject(document: dict) -> str:
+    subject = document.get("subject")
+    return subject.get("reference", "") if isinstance(subject, dict) else ""
+
+
+def _best_attachment(document: dict) -> dict | None:
+    attachments = [
+        c["attachment"]
+        for c in document.get("content", [])
+        if isinstance(c, dict) and isinstance(c.get("attachment"), dict)
+    ]
+    for media_type in _PREFERRED:
+        for attachment in attachments:
+            if str(attachment.get("contentType", "")).split(";")[0].strip().lower() == media_type:
+                return attachment
+    return attachments[0] if attachments else None

@@ -1,0 +1,67 @@
+"""The note viewer: the note's page, and its content served so that nothing in it can run."""
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET
+
+from smartapp.chart.note_fetch import note_open
+from smartapp.ehr.errors import EhrAuthExpired, EhrError, EhrForbidden
+from smartapp.launch.access import audited_client, launch_for
+from smartapp.launch.problems import problem_page
+
+ROLES = ("clinician", "patient")
+# The note's own HTML gets a sandboxed origin with nothing allowed: no script, no remote anything.
+CONTENT_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
+def _opened(request, launch_id, document_id):
+    launch = launch_for(request, launch_id, roles=ROLES)
+    with audited_client(request, launch) as client:
+        return launch, note_open(client, document_id=document_id, patient_id=launch.patient_id)
+
+
+def _no_store(response):
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@never_cache
+@require_GET
+def note_page(request, launch_id, document_id):
+    try:
+        launch, note = _opened(request, launch_id, document_id)
+    except EhrAuthExpired:
+        return problem_page(request, "relaunch")
+    except EhrForbidden:
+        return problem_page(request, "not_shared")
+    except EhrError as error:
+        return problem_page(request, "unavailable" if error.transient else "bad_response")
+    context = {"launch": launch, "note": note.row, "body": note.body, "document_id": document_id}
+    return _no_store(render(request, "chart/note.html", context))
+
+
+@never_cache
+@require_GET
+@xframe_options_sameorigin
+def note_content(request, launch_id, document_id):
+    """The sanitized HTML (for a sandboxed iframe) or the PDF; anything else is refused."""
+    try:
+        _, note = _opened(request, launch_id, document_id)
+    except EhrError:
+        return _no_store(
+            HttpResponse("This note could not be loaded.", content_type="text/plain", status=502)
+        )
+    body = note.body
+    if body.kind == "html":
+        response = HttpResponse(body.html, content_type="text/html; charset=utf-8")
+    elif body.kind == "pdf":
+        response = HttpResponse(body.data, content_type="application/pdf")
+        disposition = "attachment" if request.GET.get("download") else "inline"
+        response["Content-Disposition"] = f'{disposition}; filename="note.pdf"'
+    else:
+        response = HttpResponse(body.message or body.text, content_type="text/plain; charset=utf-8")
+    response["Content-Security-Policy"] = CONTENT_CSP
+    response["X-Content-Type-Options"] = "nosniff"
+    return _no_store(response)
