@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from smartapp.chart import sections
 from smartapp.chart.allergies import plain_allergy_line, summarize_allergies
 from smartapp.chart.medications import plain_medication_line, reconcile_medications
-from smartapp.chart.notes import count_entered_in_error, group_notes
+from smartapp.chart.notes import count_entered_in_error, filter_notes, group_notes, note_filter_choices
 
 MESSAGES = {
     sections.FAILED: "Could not be loaded from the EHR just now.",
@@ -50,24 +50,27 @@ def _section(states: list[str], build) -> SectionView:
     return SectionView(state, MESSAGES.get(state, ""), rows, state == sections.FAILED)
 
 
-def chart_rows(found: dict[str, sections.SectionData]) -> dict:
-    """Template context for the allergy, medication and notes sections."""
+def chart_rows(found: dict[str, sections.SectionData], note_filters: dict | None = None) -> dict:
+    """Template context for the allergy, medication and notes sections (notes filtered by `note_filters`)."""
     allergies, requests = found["allergies"], found["medication_requests"]
     statements, notes = found["medication_statements"], found["notes"]
+    all_notes = group_notes(notes.matches)
     return {
         "allergies": _section([allergies.state], lambda: summarize_allergies(allergies.matches)),
         "medications": _section(
             [requests.state, statements.state],
             lambda: reconcile_medications(requests.matches, statements.matches, requests.included),
         ),
-        "notes": _section([notes.state], lambda: group_notes(notes.matches)),
+        "notes": _section([notes.state], lambda: filter_notes(all_notes, **(note_filters or {}))),
         "notes_hidden": count_entered_in_error(notes.matches),
+        "note_choices": note_filter_choices(all_notes),
+        "notes_filtered": bool(note_filters),
     }
 
 
-def patient_rows(found: dict[str, sections.SectionData]) -> dict:
+def patient_rows(found: dict[str, sections.SectionData], note_filters: dict | None = None) -> dict:
     """The patient's own view: the same sections, in plain language, without clinician-only detail."""
-    chart = chart_rows(found)
+    chart = chart_rows(found, note_filters)
     groups = chart["medications"].rows or []
     summary = chart["allergies"].rows
     return {

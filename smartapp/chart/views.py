@@ -3,9 +3,10 @@
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from smartapp.chart import sections
+from smartapp.chart.forms import NoteFilterForm
 from smartapp.chart.mappers import patient_banner
 from smartapp.chart.presenter import chart_rows, patient_rows
 from smartapp.ehr.errors import EhrAuthExpired, EhrError
@@ -27,11 +28,13 @@ def _render_for(request, launch_id, *, roles, template, rows):
         return problem_page(request, "relaunch")
     except EhrError as error:
         return problem_page(request, "unavailable" if error.transient else "bad_response")
+    note_filter = NoteFilterForm(request.POST if request.method == "POST" else None)
     context = {
         "launch": launch,
+        "note_filter": note_filter,
         "banner": patient_banner(patient, today=timezone.localdate()),
         "show_banner": launch.need_patient_banner,
-        **rows(found),
+        **rows(found, note_filter.criteria() if note_filter.is_bound else None),
     }
     response = render(request, template, context)
     response["Cache-Control"] = "no-store"
@@ -39,12 +42,18 @@ def _render_for(request, launch_id, *, roles, template, rows):
 
 
 @never_cache
-@require_GET
+@require_http_methods(["GET", "POST"])  # POST: the notes filter (search words stay out of URLs)
 def clinician_chart(request, launch_id):
     return _render_for(request, launch_id, roles=("clinician",), template="chart/chart.html", rows=chart_rows)
 
 
 @never_cache
-@require_GET
+@require_http_methods(["GET", "POST"])
 def patient_view(request, launch_id):
     return _render_for(request, launch_id, roles=("patient",), template="chart/me.html", rows=patient_rows)
+
+
+@never_cache
+@require_GET
+def print_chart(request, launch_id):
+    return _render_for(request, launch_id, roles=("clinician",), template="chart/print.html", rows=chart_rows)

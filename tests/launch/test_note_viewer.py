@@ -66,3 +66,25 @@ def test_a_note_of_another_patient_is_not_found(browser, app_url):
     page = browser.get(f"{app_url}/notes/{launch_id}/{other.fhir_id}/")
     assert page.status_code in (403, 404)
     assert browser.get(f"{app_url}/notes/{launch_id}/..%2F..%2Fsecret/").status_code == 404
+
+
+def test_notes_filter_by_post_and_keep_search_words_out_of_the_url(browser, app_url):
+    page = ehr_launch(browser, app_url, catalog.LARGE_PATIENT_ID)
+    csrf = browser.cookies.get("csrftoken", path="/")
+    everything = page.text.count('href="/notes/')
+    filtered = browser.post(
+        page.url, data={"csrfmiddlewaretoken": csrf, "specialty": "Cardiology"}, headers={"Referer": page.url}
+    )
+    assert filtered.status_code == 200
+    assert filtered.url == page.url  # nothing about the search in the URL
+    shown = filtered.text.count('href="/notes/')
+    assert 0 < shown < everything
+    assert "<h3>Cardiology" in filtered.text
+
+
+def test_the_print_view_has_every_section(browser, app_url):
+    page = ehr_launch(browser, app_url, catalog.TYPICAL_PATIENT_ID)
+    printed = browser.get(page.url + "print/")
+    assert printed.status_code == 200
+    assert all(title in printed.text for title in ("Allergies", "Medications", "Specialist notes"))
+    assert 'class="note-filter"' not in printed.text
