@@ -52,3 +52,15 @@ def make_token(registered_client):
         return value
 
     return make
+
+
+@pytest.fixture
+def app_url(live_server, settings):
+    """The live server's origin, registered as smartapp's origin with the seeded sandbox."""
+    from smartapp.sandbox.auth import clients
+    from smartapp.sandbox.synthetic import load_all
+
+    settings.APP_ORIGIN = live_server.url
+    load_all()
+    clients.register_default_app([live_server.url])
+    return live_server.url

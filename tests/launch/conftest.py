@@ -6,21 +6,11 @@ from urllib.parse import urlencode
 import pytest
 import requests
 
-from smartapp.sandbox.auth import clients
 from smartapp.sandbox.models import SandboxIdentity
-from smartapp.sandbox.synthetic import catalog, load_all
+from smartapp.sandbox.synthetic import catalog
 
 CLINICIAN = catalog.PRACTITIONER_IDS[0]
 COORDINATOR = catalog.COORDINATOR_ID
-
-
-@pytest.fixture
-def app_url(live_server, settings):
-    """The live server's origin, registered as smartapp's origin with the seeded sandbox."""
-    settings.APP_ORIGIN = live_server.url
-    load_all()
-    clients.register_default_app([live_server.url])
-    return live_server.url
 
 
 @pytest.fixture

@@ -1,0 +1,88 @@
+"""A clinician's launch in a real browser: Debian's Chromium, driven by Playwright (no downloaded browser).
+
+Launches from the sandbox simulator, sees the allergy banner, a reconciled medication and an opened
+specialist note, and saves a screenshot to tests/artifacts/. A hostile note must run nothing.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from smartapp.sandbox.synthetic import catalog
+from tests.launch.conftest import CLINICIAN
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.skipif(
+    not os.path.exists(CHROMIUM) and os.environ.get("CI") != "true",
+    reason="Debian's chromium is not installed (bin/test installs it under CI)",
+)
+
+
+@pytest.fixture
+def page(app_url, monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM work is all done by then.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1200, "height": 1000})
+        page = context.new_page()
+        dialogs = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.dialogs = dialogs
+        yield page
+        context.close()
+        browser.close()
+
+
+def _launch(page, app_url, patient_id):
+    page.goto(f"{app_url}/sandbox/")
+    page.select_option("#user", CLINICIAN)
+    page.select_option("#patient", patient_id)
+    page.fill("#app", f"{app_url}/launch/")
+    with page.context.expect_page() as new_window:  # the simulator opens the app in a new window
+        page.click("form.launch-form button[type=submit]")
+    chart = new_window.value
+    chart.wait_for_load_state()
+    return chart
+
+
+def test_a_clinician_sees_allergies_medications_and_a_note(page, app_url):
+    chart = _launch(page, app_url, catalog.ALLERGY_SCENARIO_PATIENT_ID)
+
+    assert "/chart/" in chart.url
+    assert chart.locator("tr.critical .flag").first.is_visible()  # the high-criticality allergy stands out
+    assert chart.locator(".conflict").count() >= 1  # a reconciled medication with a conflict
+    chart.click("#notes a >> nth=0")
+    chart.wait_for_load_state()
+    assert chart.locator("section.note h1").is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    chart.screenshot(path=str(ARTIFACTS / "chart-note.png"), full_page=True)
+
+
+def test_a_hostile_note_runs_nothing_in_the_browser(page, app_url):
+    chart = _launch(page, app_url, catalog.NOTES_SCENARIO_PATIENT_ID)
+    launch_id = chart.url.rstrip("/").rsplit("/", 1)[-1]
+    requests_seen = []
+    chart.on("request", lambda request: requests_seen.append(request.url))
+
+    chart.goto(f"{app_url}/notes/{launch_id}/{catalog.HOSTILE_HTML_NOTE_ID}/")
+    chart.wait_for_timeout(500)
+
+    assert page.dialogs == [] and chart.frames[-1].url.endswith("/content")
+    assert all(url.startswith(app_url) for url in requests_seen)  # no remote image, no beacon
