@@ -126,6 +126,16 @@ STORAGES = {
     },
 }
 
+CACHES = {
+    "default": env.cache("CACHE_URL", default="locmemcache://"),
+    # Fetched chart data (PHI) for a repeat view: this process's memory only, never a shared cache.
+    "chart": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "chart",
+        "OPTIONS": {"MAX_ENTRIES": 200},
+    },
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -120,3 +120,21 @@ def test_no_known_allergies_and_no_allergy_data_read_differently(browser, app_ur
     assert "No known allergies, as recorded by the EHR" in nka.text
     assert "No allergy information recorded" in no_data.text
     assert "No known allergies" not in no_data.text
+
+
+def test_a_repeat_view_reuses_what_was_fetched_until_the_token_is_refreshed(browser, app_url):
+    from smartapp.audit.models import AuditEvent
+    from smartapp.launch.models import Grant
+
+    page = ehr_launch(browser, app_url, catalog.TYPICAL_PATIENT_ID)
+    launch_id = launch_id_of(page)
+    reads = AuditEvent.objects.filter(launch_id=launch_id, action__startswith="fhir.").count()
+    assert reads >= 5
+
+    browser.get(page.url)
+    assert AuditEvent.objects.filter(launch_id=launch_id, action__startswith="fhir.").count() == reads
+    assert AuditEvent.objects.filter(launch_id=launch_id, action="chart.view", outcome="reused").count() == 1
+
+    Grant.objects.filter(launch_id=launch_id).update(expires_at="2000-01-01T00:00:00Z")  # forces a refresh
+    browser.get(page.url)
+    assert AuditEvent.objects.filter(launch_id=launch_id, action__startswith="fhir.").count() > reads
