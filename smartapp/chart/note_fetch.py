@@ -1,6 +1,5 @@
 """Fetching one specialist note's content on demand: the DocumentReference, then its attachment."""
 
-import re
 from dataclasses import dataclass
 
 from django.http import Http404
@@ -9,8 +8,8 @@ from smartapp.chart.note_content import NoteBody, attachment_bytes, render_note
 from smartapp.chart.notes import NoteRow, note_row
 from smartapp.ehr.errors import EhrBadResponse
 from smartapp.ehr.fhir import EhrClient
+from smartapp.ehr.ids import is_fhir_id
 
-_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 _PREFERRED = ("text/html", "text/plain", "application/pdf")
 
 
@@ -25,7 +24,7 @@ def note_open(client: EhrClient, *, document_id: str, patient_id: str) -> Opened
 
     A note of another patient is not found (no IDOR through the id in the URL), whatever the token allows.
     """
-    if not _FHIR_ID.fullmatch(document_id) or document_id in (".", ".."):
+    if not is_fhir_id(document_id):
         raise Http404("No such note.")
     document = client.read("DocumentReference", document_id)
     if _subject(document) != f"Patient/{patient_id}":

@@ -5,7 +5,6 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from smartapp.audit.services import audit_record
 from smartapp.chart import sections
 from smartapp.chart.forms import NoteFilterForm
 from smartapp.chart.mappers import patient_banner
@@ -13,21 +12,14 @@ from smartapp.chart.presenter import chart_rows, patient_rows
 from smartapp.chart.reuse import keep_chart, reused_chart
 from smartapp.ehr.errors import EhrAuthExpired, EhrError
 from smartapp.launch.access import audited_client, launch_for
+from smartapp.launch.events import audit_launch_event
 from smartapp.launch.problems import problem_page
 
 
 def _fetch(request, launch):
     """(patient, sections): reused from a view in the last minute, else fetched from the EHR at once."""
     if reused := reused_chart(launch):
-        audit_record(
-            action="chart.view",
-            outcome="reused",
-            request=request,
-            launch_id=launch.pk,
-            issuer=launch.issuer,
-            fhir_user=launch.fhir_user,
-            patient_ref=launch.patient_id,
-        )
+        audit_launch_event(request, launch, action="chart.view", outcome="reused")
         return reused
     with audited_client(request, launch) as client:
         patient, found = sections.fetch_chart(

@@ -33,6 +33,7 @@ from smartapp.ehr.errors import (
     EhrForbidden,
     EhrUnavailable,
 )
+from smartapp.ehr.ids import is_fhir_id
 from smartapp.ehr.paging import PageWalk, is_under_base
 from smartapp.ehr.session import ehr_session
 
@@ -42,7 +43,6 @@ FHIR_JSON = "application/fhir+json"
 MAX_RETRY_AFTER = 900.0  # seconds; a worker's countdown cap (SECURITY.md 5.2)
 _CHUNK = 64 * 1024
 _TYPE = re.compile(r"[A-Z][A-Za-z]{1,63}")
-_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")  # FHIR R4 id datatype
 
 
 def _default_session() -> requests.Session:
@@ -107,7 +107,7 @@ class EhrClient:
     def read(self, resource_type: str, resource_id: str) -> dict:
         """GET [base]/[type]/[id] as a raw FHIR JSON dict of that type."""
         _require_type(resource_type)
-        if not _ID.fullmatch(resource_id or "") or resource_id in (".", ".."):
+        if not is_fhir_id(resource_id):
             raise EhrBadResponse("The EHR has no such record.")
         url = f"{self.base_url}/{resource_type}/{resource_id}"
         fetched, _ = self._get(url, resource_type=resource_type, kind="read")

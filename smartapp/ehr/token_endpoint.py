@@ -16,6 +16,7 @@ from smartapp.ehr.client_auth import client_authentication
 from smartapp.ehr.configs import LaunchConfig, canonical_issuer
 from smartapp.ehr.discovery import check_endpoint
 from smartapp.ehr.errors import EhrAuthExpired, EhrBadResponse, EhrUnavailable, LaunchRejected
+from smartapp.ehr.ids import is_fhir_id
 from smartapp.ehr.session import (
     ehr_session,
     is_json,
@@ -31,7 +32,6 @@ log = logging.getLogger(__name__)
 TIMEOUT = (3.05, 10)
 MAX_BODY = 256 * 1024
 DEFAULT_EXPIRES_IN = 300  # expires_in is only RECOMMENDED (RFC 6749 §5.1): assume a short life
-_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")  # FHIR R4 id datatype (SECURITY.md R11)
 _NOT_ERROR_CODE = re.compile(r"[^a-z_]")
 
 
@@ -185,7 +185,7 @@ def _context_id(value, reason: str) -> str:
     """A launch context id, checked against the FHIR id grammar: it ends up in request paths."""
     if value in (None, ""):
         return ""
-    if not isinstance(value, str) or not _FHIR_ID.fullmatch(value) or value in (".", ".."):
+    if not is_fhir_id(value):  # SECURITY.md R11
         raise LaunchRejected(reason=reason)
     return value
 

@@ -10,9 +10,9 @@ from contextlib import contextmanager
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from smartapp.audit.services import audit_record
 from smartapp.ehr.fhir import EhrClient
 from smartapp.launch.complete import SESSION_LAUNCHES
+from smartapp.launch.events import audit_launch_event
 from smartapp.launch.grants import grant_access_token
 from smartapp.launch.models import Launch
 
@@ -27,14 +27,7 @@ def launch_for(request, launch_id, *, roles: tuple[str, ...]) -> Launch:
     except (Launch.DoesNotExist, ValueError):
         raise Http404("No such launch in this session.") from None
     if launch.persona not in roles:
-        audit_record(
-            action="access.denied",
-            outcome="wrong_role",
-            request=request,
-            launch_id=launch.pk,
-            issuer=launch.issuer,
-            fhir_user=launch.fhir_user,
-        )
+        audit_launch_event(request, launch, action="access.denied", outcome="wrong_role")
         raise PermissionDenied("This page is not for your role.")
     return launch
 
@@ -56,13 +49,6 @@ def audited_client(request, launch: Launch):
         yield client
     finally:
         for resource_type, kind, status in events:
-            audit_record(
-                action=f"fhir.{kind}",
-                outcome=str(status),
-                request=request,
-                fhir_user=launch.fhir_user,
-                issuer=launch.issuer,
-                launch_id=launch.pk,
-                patient_ref=launch.patient_id,
-                resource_types=[resource_type],
+            audit_launch_event(
+                request, launch, action=f"fhir.{kind}", outcome=str(status), resource_types=[resource_type]
             )

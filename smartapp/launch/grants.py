@@ -13,11 +13,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from smartapp.audit.services import audit_record
 from smartapp.core import crypto
 from smartapp.ehr import configs, token_endpoint
 from smartapp.ehr.errors import EhrAuthExpired, EhrError, EhrUnavailable
 from smartapp.ehr.profiles import profile_for
+from smartapp.launch.events import audit_launch_event
 from smartapp.launch.models import Grant, Launch
 
 REFRESH_MARGIN = timedelta(seconds=60)
@@ -119,15 +119,7 @@ def _refresh(grant: Grant, launch: Launch) -> str:
 
 
 def _audit_refresh(launch: Launch, outcome: str) -> None:
-    audit_record(
-        action="token.refresh",
-        outcome=outcome,
-        user_id=launch.user_id,
-        fhir_user=launch.fhir_user,
-        issuer=launch.issuer,
-        launch_id=launch.pk,
-        patient_ref=launch.patient_id,
-    )
+    audit_launch_event(None, launch, action="token.refresh", outcome=outcome)
 
 
 def _decrypt(ciphertext: str, launch: Launch) -> str:

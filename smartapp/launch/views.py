@@ -14,6 +14,7 @@ from smartapp.ehr import app_keys, configs
 from smartapp.ehr.errors import EhrAuthExpired, EhrBadResponse, EhrUnavailable, LaunchRejected
 from smartapp.launch import begin, grants
 from smartapp.launch.complete import SESSION_LAUNCHES, landing_url, launch_complete
+from smartapp.launch.events import audit_launch_event
 from smartapp.launch.models import Launch
 from smartapp.launch.problems import problem_page
 
@@ -92,14 +93,7 @@ def logout(request):
     for launch in Launch.objects.filter(pk__in=ids, user_id=request.user.pk, ended_at__isnull=True):
         grants.grant_end(launch)
         Launch.objects.filter(pk=launch.pk).update(ended_at=timezone.now())
-        audit_record(
-            action="logout",
-            outcome="success",
-            request=request,
-            launch_id=launch.pk,
-            issuer=launch.issuer,
-            fhir_user=launch.fhir_user,
-        )
+        audit_launch_event(request, launch, action="logout", outcome="success")
     request.session.flush()
     response = render(request, "launch/signed_out.html")
     response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
