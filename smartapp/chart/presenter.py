@@ -78,3 +78,17 @@ def patient_rows(found: dict[str, sections.SectionData], note_filters: dict | No
         "medicine_lines": [plain_medication_line(g) for g in groups if g.status != "entered-in-error"],
         "allergy_lines": [plain_allergy_line(row) for row in summary.rows] if summary else [],
     }
+
+
+# SMART style keys -> smartapp's CSS variables (static/css/app.css).
+_STYLE_VARIABLES = {
+    "color_highlight": "--accent",
+    "color_text": "--ink",
+    "color_background": "--bg",
+    "color_error": "--danger",
+}
+
+
+def style_variables(style: dict[str, str]) -> list[tuple[str, str]]:
+    """(CSS variable, colour) pairs from an EHR's validated smart-style colours."""
+    return [(var, style[key]) for key, var in _STYLE_VARIABLES.items() if key in style]

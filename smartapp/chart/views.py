@@ -8,9 +8,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from smartapp.chart import sections
 from smartapp.chart.forms import NoteFilterForm
 from smartapp.chart.mappers import patient_banner
-from smartapp.chart.presenter import chart_rows, patient_rows
+from smartapp.chart.presenter import chart_rows, patient_rows, style_variables
 from smartapp.chart.reuse import keep_chart, reused_chart
 from smartapp.ehr.errors import EhrAuthExpired, EhrError
+from smartapp.ehr.style import smart_style
 from smartapp.launch.access import audited_client, launch_for
 from smartapp.launch.events import audit_launch_event
 from smartapp.launch.problems import problem_page
@@ -46,6 +47,7 @@ def _render_for(request, launch_id, *, roles, template, rows):
         "note_filter": note_filter,
         "banner": patient_banner(patient, today=timezone.localdate()),
         "show_banner": launch.need_patient_banner,
+        "style_vars": style_variables(smart_style(launch.smart_style_url)),
         **rows(found, note_filter.criteria() if note_filter.is_bound else None),
     }
     response = render(request, template, context)

@@ -138,3 +138,10 @@ def test_a_repeat_view_reuses_what_was_fetched_until_the_token_is_refreshed(brow
     Grant.objects.filter(launch_id=launch_id).update(expires_at="2000-01-01T00:00:00Z")  # forces a refresh
     browser.get(page.url)
     assert AuditEvent.objects.filter(launch_id=launch_id, action__startswith="fhir.").count() > reads
+
+
+def test_the_chart_takes_the_ehrs_colours_from_smart_style_url(browser, app_url):
+    page = ehr_launch(browser, app_url, catalog.TYPICAL_PATIENT_ID)
+    launch = Launch.objects.get(pk=launch_id_of(page))
+    assert launch.smart_style_url.endswith("/sandbox/auth/smart-style.json")
+    assert "<style>:root { --accent: #1f5fa8;" in page.text
