@@ -6,6 +6,9 @@ from smartapp.sandbox.fhir.access import Access
 from smartapp.sandbox.fhir.search import Search
 from smartapp.sandbox.models import Resource
 
+# What a Bundle entry needs; the other columns (dates above all) cost conversions for nothing.
+_BUNDLE_COLUMNS = ("pk", "resource_type", "fhir_id", "body")
+
 
 @dataclass
 class Page:
@@ -21,7 +24,8 @@ def run_search(search: Search, access: Access, include_access: dict[str, Access 
     `include_access` holds, per included type, what the token may read of it (None: nothing).
     """
     rows = Resource.objects.filter(search.filter & access.as_filter())
-    window = list(rows.filter(pk__gt=search.after_pk).order_by("pk")[: search.count + 1])
+    page_rows = rows.filter(pk__gt=search.after_pk).order_by("pk").only(*_BUNDLE_COLUMNS)
+    window = list(page_rows[: search.count + 1])
     matches = window[: search.count]
     has_more = len(window) > search.count and matches
     return Page(
@@ -40,7 +44,7 @@ def _included(matches: list[Resource], includes, include_access: dict[str, Acces
         if access is None or not ids:
             continue
         rows = Resource.objects.filter(access.as_filter(), resource_type=target_type, fhir_id__in=ids)
-        found += [row for row in rows.order_by("pk") if row not in found]
+        found += [row for row in rows.order_by("pk").only(*_BUNDLE_COLUMNS) if row not in found]
     return found
 
 
