@@ -7,9 +7,9 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
 from smartapp.chart.note_fetch import note_open
-from smartapp.ehr.errors import EhrAuthExpired, EhrError, EhrForbidden
+from smartapp.ehr.errors import EhrError, EhrForbidden
 from smartapp.launch.access import audited_client, launch_for
-from smartapp.launch.problems import problem_page
+from smartapp.launch.problems import problem_page, reason_for
 
 ROLES = ("clinician", "patient")
 # The note's own HTML gets a sandboxed origin with nothing allowed: no script, no remote anything.
@@ -32,12 +32,10 @@ def _no_store(response):
 def note_page(request, launch_id, document_id):
     try:
         launch, note = _opened(request, launch_id, document_id)
-    except EhrAuthExpired:
-        return problem_page(request, "relaunch")
     except EhrForbidden:
         return problem_page(request, "not_shared")
     except EhrError as error:
-        return problem_page(request, "unavailable" if error.transient else "bad_response")
+        return problem_page(request, reason_for(error))
     context = {"launch": launch, "note": note.row, "body": note.body, "document_id": document_id}
     return _no_store(render(request, "chart/note.html", context))
 

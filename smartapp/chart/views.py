@@ -10,11 +10,11 @@ from smartapp.chart.forms import NoteFilterForm
 from smartapp.chart.mappers import patient_banner
 from smartapp.chart.presenter import chart_rows, patient_rows, style_variables
 from smartapp.chart.reuse import keep_chart, reused_chart
-from smartapp.ehr.errors import EhrAuthExpired, EhrError
+from smartapp.ehr.errors import EhrError
 from smartapp.ehr.style import smart_style
 from smartapp.launch.access import audited_client, launch_for
 from smartapp.launch.events import audit_launch_event
-from smartapp.launch.problems import problem_page
+from smartapp.launch.problems import problem_page, reason_for
 
 
 def _fetch(request, launch):
@@ -37,10 +37,8 @@ def _render_for(request, launch_id, *, roles, template, rows):
     launch = launch_for(request, launch_id, roles=roles)
     try:
         patient, found = _fetch(request, launch)
-    except EhrAuthExpired:
-        return problem_page(request, "relaunch")
     except EhrError as error:
-        return problem_page(request, "unavailable" if error.transient else "bad_response")
+        return problem_page(request, reason_for(error))
     note_filter = NoteFilterForm(request.POST if request.method == "POST" else None)
     context = {
         "launch": launch,

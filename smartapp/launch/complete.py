@@ -6,11 +6,11 @@ from django.contrib.auth import login
 from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 
-from smartapp.audit.services import audit_record
 from smartapp.ehr import configs, discovery, id_token, token_endpoint
 from smartapp.ehr.errors import LaunchRejected
 from smartapp.ehr.profiles import profile_for
 from smartapp.launch import grants
+from smartapp.launch.events import audit_launch_event
 from smartapp.launch.identity import user_for
 from smartapp.launch.models import Launch
 from smartapp.launch.state import pending_pop
@@ -66,15 +66,11 @@ def launch_complete(request, *, config_name: str, query) -> Launch:
             token_endpoint=pending.token_endpoint,
             revocation_endpoint=pending.revocation_endpoint,
         )
-        audit_record(
+        audit_launch_event(
+            request,
+            launch,
             action="token.exchange",
             outcome="success",
-            request=request,
-            user_id=user.pk,
-            fhir_user=fhir_user,
-            issuer=pending.issuer,
-            launch_id=launch.pk,
-            patient_ref=tokens.patient,
             detail={"config": config.name, "role": role, "scope": tokens.scope},
         )
     _sign_in(request, user, launch)

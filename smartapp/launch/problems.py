@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 from django.shortcuts import render
 
+from smartapp.ehr.errors import EhrAuthExpired, EhrError, LaunchRejected
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -130,6 +132,15 @@ def problem_for(reason: str) -> Problem:
             401,
         )
     return PROBLEMS.get(reason, _DEFAULT)
+
+
+def reason_for(error: EhrError) -> str:
+    """The problem shown for an EHR error: the launch's own reason, a relaunch, or the EHR's state."""
+    if isinstance(error, LaunchRejected):
+        return error.reason
+    if isinstance(error, EhrAuthExpired):
+        return "relaunch"
+    return "unavailable" if error.transient else "bad_response"
 
 
 def problem_page(request, reason: str):

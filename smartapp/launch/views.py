@@ -16,28 +16,16 @@ from smartapp.launch import begin, grants
 from smartapp.launch.complete import SESSION_LAUNCHES, landing_url, launch_complete
 from smartapp.launch.events import audit_launch_event
 from smartapp.launch.models import Launch
-from smartapp.launch.problems import problem_page
+from smartapp.launch.problems import problem_page, reason_for
 
 log = logging.getLogger(__name__)
 
 
 def _failed(request, error, *, action: str):
-    reason = _reason(error)
+    reason = reason_for(error)
     log.info("launch step failed", extra={"action": action, "reason": reason})
     audit_record(action=action, outcome=reason, request=request)
     return problem_page(request, reason)
-
-
-def _reason(error) -> str:
-    if isinstance(error, LaunchRejected):
-        return error.reason
-    if isinstance(error, EhrAuthExpired):
-        return "relaunch"
-    if isinstance(error, EhrUnavailable):
-        return "unavailable"
-    if isinstance(error, EhrBadResponse):
-        return "bad_response"
-    return "error"
 
 
 def _to_ehr(url: str) -> HttpResponseRedirect:
