@@ -3,6 +3,7 @@
 import uuid
 from urllib.parse import urlencode
 
+import orjson
 from django.utils import timezone
 
 from smartapp.sandbox.base_url import fhir_base
@@ -44,6 +45,6 @@ def _links(base: str, search: Search, page: Page, broken_next: bool) -> list[dic
 def _entry(base: str, resource: Resource, mode: str) -> dict:
     return {
         "fullUrl": f"{base}/{resource.resource_type}/{resource.fhir_id}",
-        "resource": resource.body,
+        "resource": orjson.Fragment(resource.raw),
         "search": {"mode": mode},
     }

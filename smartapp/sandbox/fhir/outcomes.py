@@ -1,7 +1,6 @@
 """FHIR responses: resources as application/fhir+json, and OperationOutcome for every error."""
 
-import json
-
+import orjson
 from django.http import HttpResponse
 
 FHIR_JSON = "application/fhir+json; charset=utf-8"
@@ -32,8 +31,10 @@ class FhirError(Exception):
 
 
 def fhir_response(body: dict, *, status: int = 200, pretty: bool = False) -> HttpResponse:
-    """`body` serialised as FHIR JSON."""
-    text = json.dumps(body, indent=2 if pretty else None, ensure_ascii=False)
+    """`body` serialised as FHIR JSON (UTF-8); stored resource text may be spliced in as orjson.Fragment."""
+    text = orjson.dumps(body)
+    if pretty:  # Fragments are copied verbatim; indenting them too means one more round.
+        text = orjson.dumps(orjson.loads(text), option=orjson.OPT_INDENT_2)
     return HttpResponse(text, status=status, content_type=FHIR_JSON)
 
 
