@@ -56,11 +56,13 @@ def make_token(registered_client):
 
 @pytest.fixture
 def app_url(live_server, settings):
-    """The live server's origin, registered as smartapp's origin with the seeded sandbox."""
+    """The live server's origin, registered as smartapp's origin (launch and Backend Services clients)
+    with the seeded sandbox."""
     from smartapp.sandbox.auth import clients
     from smartapp.sandbox.synthetic import load_all
 
     settings.APP_ORIGIN = live_server.url
     load_all()
     clients.register_default_app([live_server.url])
+    clients.register_default_backend([live_server.url])
     return live_server.url

@@ -5,6 +5,7 @@ Backend Services; FHIR R4 bundle.html#searchset). fhirclient yields every entry 
 outcome could be shown as data; here it never is.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from smartapp.ehr.errors import EhrBadResponse
@@ -21,6 +22,30 @@ class SearchResult:
     requests: int  # HTTP requests made (retries included)
 
 
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of a search, as read: its entries split by search mode, and where the paging goes next."""
+
+    matches: list[dict]
+    included: list[dict]
+    withheld: list[dict]
+    number: int  # 1 for the first page this walk read
+    next_url: str | None  # the page the walk reads next (on the FHIR base, not seen before); None: the end
+    truncated: bool  # the walk stops after this page on purpose: page cap, foreign next link, cycle
+    requests: int  # HTTP requests this page took (retries included)
+
+
+def combined(pages: Iterable[SearchPage]) -> SearchResult:
+    """One SearchResult of every page of a walk, in page order."""
+    matches, included, withheld, truncated, requests = [], [], [], False, 0
+    for page in pages:
+        matches += page.matches
+        included += page.included
+        withheld += page.withheld
+        truncated, requests = page.truncated, requests + page.requests
+    return SearchResult(matches, included, withheld, truncated, requests)
+
+
 def require_bundle(resource: dict) -> dict:
     """`resource` if it is a Bundle whose entries are objects; EhrBadResponse otherwise."""
     entries = resource.get("entry", [])
@@ -33,7 +58,7 @@ def require_bundle(resource: dict) -> dict:
 
 @dataclass
 class EntrySorter:
-    """Accumulates the entries of every page of one search of `resource_type`."""
+    """Sorts the entries of a page of one search of `resource_type` by search mode."""
 
     resource_type: str
     matches: list[dict] = field(default_factory=list)
@@ -55,8 +80,8 @@ class EntrySorter:
             return self.withheld
         return self.included if mode == "include" else self.matches
 
-    def result(self, *, truncated: bool, requests: int) -> SearchResult:
-        return SearchResult(self.matches, self.included, self.withheld, truncated, requests)
+    def page(self, *, number: int, next_url: str | None, truncated: bool, requests: int) -> SearchPage:
+        return SearchPage(self.matches, self.included, self.withheld, number, next_url, truncated, requests)
 
 
 def _mode_by_type(found: str, searched: str) -> str:

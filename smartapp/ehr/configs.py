@@ -3,12 +3,13 @@
 A registration is *enabled* when its client id is known (in the file, or in the environment variable the
 file names). Only enabled registrations can be launched from, and only their hosts are reachable.
 A file that does not validate stops start-up with a message naming the file and the field.
+An optional `[backend]` table names the SMART Backend Services client (private_key_jwt) of the same EHR.
 """
 
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -40,8 +41,10 @@ _FIELDS = frozenset(
         "coordinators",
         "embedding",
         "notes",
+        "backend",
     ]
 )
+_BACKEND_FIELDS = frozenset(["client_id", "client_id_env", "client_auth"])
 
 
 class ConfigInvalid(ImproperlyConfigured):
@@ -64,10 +67,22 @@ class LaunchConfig:
     coordinators: frozenset[str]
     embedding: str
     source: str
+    backend_client_id: str = ""  # the Backend Services client ("" when none is registered or known)
 
     @property
     def enabled(self) -> bool:
         return bool(self.client_id)
+
+    def as_backend(self) -> "LaunchConfig | None":
+        """This registration as its SMART Backend Services client (private_key_jwt), or None without one.
+
+        Backend Services need the EHR's own registration to be enabled: its hosts are the egress allow-list.
+        """
+        if not (self.enabled and self.backend_client_id):
+            return None
+        return replace(
+            self, client_id=self.backend_client_id, client_auth="private_key_jwt", client_secret=""
+        )
 
     def matches_issuer(self, iss: str) -> bool:
         """Exact match on the canonical issuer (or a full match of the issuer pattern); no prefixes."""
@@ -143,6 +158,7 @@ def _parse(path: Path) -> LaunchConfig:
     secret = os.environ.get(data.get("client_secret_env", ""), "")
     if client_id and client_auth == "client_secret_basic" and not secret:
         _fail(source, f"client_secret_basic needs the secret in ${data.get('client_secret_env', '?')}")
+    backend_client_id = _backend_client_id(source, data)  # validated even while the registration is off
     return LaunchConfig(
         name=name, title=data.get("title", name), vendor=vendor, issuer=issuer, issuer_pattern=pattern,
         client_id=client_id, client_auth=client_auth, client_secret=secret,
@@ -150,8 +166,26 @@ def _parse(path: Path) -> LaunchConfig:
         scopes={persona: " ".join(scope.split()) for persona, scope in scopes.items()},
         extra_hosts=tuple(h.lower() for h in data.get("extra_hosts", [])),
         coordinators=frozenset(data.get("coordinators", [])), embedding=data.get("embedding", "window"),
-        source=source,
+        source=source, backend_client_id=backend_client_id if client_id else "",
     )  # fmt: skip
+
+
+def _backend_client_id(source: str, data: dict) -> str:
+    """The client id of the optional `[backend]` table (SMART Backend Services), "" if unknown."""
+    backend = data.get("backend")
+    if backend is None:
+        return ""
+    if not isinstance(backend, dict) or set(backend) - _BACKEND_FIELDS:
+        _fail(source, f"`[backend]` may only name {sorted(_BACKEND_FIELDS)}")
+    if bool(backend.get("client_id")) == bool(backend.get("client_id_env")):
+        _fail(source, "`[backend]` needs exactly one of `client_id` and `client_id_env`")
+    if backend.get("client_auth", "private_key_jwt") != "private_key_jwt":
+        _fail(source, "`[backend]` client_auth must be private_key_jwt (SMART Backend Services)")
+    scope = data.get("scopes", {}).get("backend", "")
+    scopes = scope.split() if isinstance(scope, str) else []
+    if not scopes or not all(s.startswith("system/") for s in scopes):
+        _fail(source, "`[backend]` needs `[scopes] backend` made of system/ scopes only")
+    return backend.get("client_id") or os.environ.get(backend["client_id_env"], "")
 
 
 def _issuer(source: str, data: dict) -> tuple[str, str]:

@@ -16,6 +16,9 @@ class EhrUnavailable(EhrError):
 
     transient = True
     message = "The EHR is unavailable right now."
+    # Set by EhrClient.search_pages: the page URL to resume at. It is the EHR's own URL and may name a
+    # patient, so it is for storing and passing back, never for logs, messages or task arguments.
+    resume_url: str | None = None
 
     def __init__(self, message: str | None = None, *, retry_after: float | None = None):
         super().__init__(message)

@@ -12,6 +12,7 @@ fhirclient reads whole bodies with no timeout (server.py `_get`), so requests ar
 import json
 import re
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -25,7 +26,7 @@ from fhirclient.server import FHIRServer
 from smartapp.core.http import EgressRefused
 from smartapp.ehr import configs
 from smartapp.ehr.binary import BinaryContent, binary_content, binary_url
-from smartapp.ehr.bundles import EntrySorter, SearchResult, require_bundle
+from smartapp.ehr.bundles import EntrySorter, SearchPage, SearchResult, combined, require_bundle
 from smartapp.ehr.errors import (
     EhrAuthExpired,
     EhrBadResponse,
@@ -37,7 +38,7 @@ from smartapp.ehr.ids import is_fhir_id
 from smartapp.ehr.paging import PageWalk, is_under_base
 from smartapp.ehr.session import ehr_session
 
-__all__ = ["BinaryContent", "EhrClient", "SearchResult", "as_model"]
+__all__ = ["BinaryContent", "EhrClient", "SearchPage", "SearchResult", "as_model"]
 
 FHIR_JSON = "application/fhir+json"
 MAX_RETRY_AFTER = 900.0  # seconds; a worker's countdown cap (SECURITY.md 5.2)
@@ -82,6 +83,7 @@ class EhrClient:
         max_pages: int = 50,
         max_bytes: int = 20_000_000,
         on_request=None,
+        renew_token: Callable[[str], str] | None = None,
     ):
         canonical = configs.canonical_issuer(base_url)
         if canonical is None:
@@ -92,6 +94,8 @@ class EhrClient:
         self.max_pages = max_pages
         self.max_bytes = max_bytes
         self._on_request = on_request  # on_request(resource_type, kind, status): for audit, never bodies
+        # renew_token(stale token) -> a new token, asked once after a 401 (a system token can be re-minted)
+        self._renew_token = renew_token
         self._lock = threading.Lock()
         self._requests = 0
 
@@ -124,17 +128,40 @@ class EhrClient:
         Any failed page raises (a typed EhrError): partial results are never passed off as the whole.
         `truncated` reports deliberate stops: the page cap, a `next` link off the base, a paging cycle.
         """
+        return combined(self.search_pages(resource_type, params, max_pages=max_pages))
+
+    def search_pages(
+        self,
+        resource_type: str,
+        params: dict | list[tuple] | None = None,
+        *,
+        resume: str | None = None,
+        max_pages: int | None = None,
+    ) -> Iterator[SearchPage]:
+        """Yield each page of GET [base]/[type]?params, or of the walk that continues at `resume`.
+
+        A page is yielded as soon as it is read, so a caller can store it before the next is asked for.
+        `resume` is a `next_url` of an earlier page (only on the FHIR base). A failed page raises; an
+        EhrUnavailable then carries `resume_url`, the URL to resume at (None when the first page failed).
+        """
         _require_type(resource_type)
+        if (params is None) == (resume is None):
+            raise ValueError("give either params or resume")
         walk = PageWalk(base_url=self.base_url, max_pages=max_pages or self.max_pages)
-        sorter, requests_made = EntrySorter(resource_type), 0
         url, query = f"{self.base_url}/{resource_type}", params
+        if resume is not None:
+            url, query = walk.resume_at(resume), None
         while url is not None:
-            fetched, attempts = self._get(url, params=query, resource_type=resource_type, kind="search")
-            requests_made += attempts
+            try:
+                fetched, attempts = self._get(url, params=query, resource_type=resource_type, kind="search")
+            except EhrUnavailable as error:
+                error.resume_url = url if query is None else None
+                raise
+            sorter = EntrySorter(resource_type)
             bundle = require_bundle(fetched.json())
             sorter.add_page(bundle)
             url, query = walk.follow(bundle), None
-        return sorter.result(truncated=walk.truncated, requests=requests_made)
+            yield sorter.page(number=walk.pages, next_url=url, truncated=walk.truncated, requests=attempts)
 
     def binary(self, reference: str, *, accept: str) -> BinaryContent:
         """The content of `reference` ("Binary/123" or an absolute URL on the base), asked as `accept`."""
@@ -153,12 +180,22 @@ class EhrClient:
         status = 0  # for the hook: no usable answer
         try:
             fetched, attempts = self._send(url, params, accept)
+            if fetched.status == 401 and self._renew_token is not None:
+                fetched, attempts = self._send_renewed(url, params, accept, attempts)
             status = fetched.status
         finally:
             if self._on_request is not None:
                 self._on_request(resource_type, kind, status)
         _raise_for_status(fetched)
         return fetched, attempts
+
+    @sensitive_variables("stale")
+    def _send_renewed(self, url: str, params, accept: str, attempts: int) -> tuple[_Fetched, int]:
+        """A 401 to a client that can get a new token (a system token expired early): one more try."""
+        stale = self._access_token
+        self._access_token = self._renew_token(stale)
+        fetched, more = self._send(url, params, accept)
+        return fetched, attempts + more
 
     @sensitive_variables("headers")
     def _send(self, url: str, params, accept: str) -> tuple[_Fetched, int]:

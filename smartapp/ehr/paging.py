@@ -58,6 +58,13 @@ class PageWalk:
         self.truncated = False
         self._seen: set[str] = set()
 
+    def resume_at(self, url: str) -> str:
+        """Start the walk at `url`, a `next` link read earlier; ValueError unless it is on the FHIR base."""
+        if not is_under_base(url, self.base_url):
+            raise ValueError("a search resumes only at a next link on the FHIR base")
+        self._seen.add(url)
+        return url
+
     def follow(self, bundle: dict) -> str | None:
         """Count one page read; return the next URL to fetch, or None to stop."""
         self.pages += 1

@@ -2,10 +2,11 @@
 
 A POST that reached the server is never sent again (SECURITY.md §0.4, §5.2): a code is single-use and a
 rotating refresh token used twice can revoke the whole grant. The session retries connect failures only.
-Backend Services may retry once because every attempt carries a newly minted assertion.
+Backend Services may try again because every attempt carries a newly minted assertion (a new jti).
 """
 
 import logging
+import random
 import re
 import time
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 
 TIMEOUT = (3.05, 10)
 MAX_BODY = 256 * 1024
+MAX_WAIT = 2.0  # seconds a Backend Services token request waits before trying again
 DEFAULT_EXPIRES_IN = 300  # expires_in is only RECOMMENDED (RFC 6749 §5.1): assume a short life
 _NOT_ERROR_CODE = re.compile(r"[^a-z_]")
 
@@ -69,14 +71,28 @@ def refresh(config: LaunchConfig, *, token_endpoint: str, refresh_token: str) ->
     return _token(config, token_endpoint, form, refused=_auth_expired)
 
 
-def client_credentials(config: LaunchConfig, *, token_endpoint: str, scope: str) -> TokenResponse:
-    """A SMART Backend Services token; one retry of a transient failure, with a new assertion."""
+def client_credentials(
+    config: LaunchConfig, *, token_endpoint: str, scope: str, attempts: int = 2
+) -> TokenResponse:
+    """A SMART Backend Services token. A transient failure is tried again, up to `attempts` tries in
+    all, each with a newly minted assertion; a Retry-After longer than a short wait is left to the caller."""
     form = {"grant_type": "client_credentials", "scope": scope}
-    try:
-        return _token(config, token_endpoint, form, refused=_launch_rejected)
-    except EhrUnavailable as error:
-        time.sleep(min(error.retry_after or 0.2, 2.0))
-        return _token(config, token_endpoint, form, refused=_launch_rejected)
+    for attempt in range(1, attempts + 1):
+        try:
+            return _token(config, token_endpoint, form, refused=_launch_rejected)
+        except EhrUnavailable as error:
+            wait = _backoff(error, attempt)
+            if attempt >= attempts or wait > MAX_WAIT:
+                raise
+            time.sleep(wait)
+    raise ValueError("attempts must be at least 1")
+
+
+def _backoff(error: EhrUnavailable, attempt: int) -> float:
+    """Retry-After when the EHR gave one, else full jitter (SECURITY.md 5.2)."""
+    if error.retry_after is not None:
+        return error.retry_after
+    return random.uniform(0, min(MAX_WAIT, 0.2 * 2**attempt))  # noqa: S311 (jitter, not a secret)
 
 
 @sensitive_variables("token", "form")

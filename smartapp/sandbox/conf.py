@@ -33,6 +33,7 @@ OAUTH2_PROVIDER = {
 
 # Apps the sandbox's own seed registers as clients (redirect URIs for the app running on this machine).
 SANDBOX_APP_CLIENT_ID = _env("SANDBOX_APP_CLIENT_ID", default="smartapp")
+SANDBOX_BACKEND_CLIENT_ID = _env("SANDBOX_BACKEND_CLIENT_ID", default="smartapp-backend")
 SANDBOX_APP_ORIGINS = _env.list(
     "SANDBOX_APP_ORIGINS", default=["http://127.0.0.1:8000", "http://localhost:8000"]
 )

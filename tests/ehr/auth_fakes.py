@@ -41,7 +41,8 @@ class _Server(http.server.ThreadingHTTPServer):
 
 
 class FakeAuthServer:
-    """Serves `answers[path]` to GET and POST (404 otherwise) and records every request it gets."""
+    """Serves `answers[path]` (an Answer, or a list answered in turn) to GET and POST (404 otherwise) and
+    records every request it gets."""
 
     def __init__(self):
         self.answers: dict[str, Answer] = {}
@@ -73,6 +74,8 @@ class FakeAuthServer:
             def _answer(self, form):
                 fake.seen.append(Seen(self.command, self.path, dict(self.headers), form))
                 answer = fake.answers.get(self.path, Answer(404, b'{"error": "not found"}'))
+                if isinstance(answer, list):  # answered in turn; the last one stays
+                    answer = answer.pop(0) if len(answer) > 1 else answer[0]
                 self.send_response(answer.status)
                 self.send_header("Content-Type", answer.content_type)
                 self.send_header("Content-Length", str(len(answer.body)))

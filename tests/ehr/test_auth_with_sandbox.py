@@ -4,7 +4,6 @@ Tests set up sandbox data and faults with the sandbox's helpers; the code under 
 """
 
 import secrets
-from dataclasses import replace
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -146,7 +145,7 @@ def test_backend_services_get_a_token_with_the_apps_own_key(live_server, sandbox
         grant_type=clients.CLIENT_CREDENTIALS,
         jwks=app_keys.public_jwks(),
     )
-    backend = replace(config, client_id="smartapp-backend", client_auth="private_key_jwt")
+    backend = config.as_backend()
 
     tokens = token_endpoint.client_credentials(
         backend, token_endpoint=endpoints.token_endpoint, scope="system/Patient.rs"
@@ -167,7 +166,7 @@ def test_backend_services_are_refused_with_a_key_the_ehr_does_not_know(live_serv
         grant_type=clients.CLIENT_CREDENTIALS,
         jwks={"keys": [{**other, "kid": app_keys.public_jwks()["keys"][0]["kid"], "alg": "RS384"}]},
     )
-    backend = replace(config, client_id="smartapp-backend", client_auth="private_key_jwt")
+    backend = config.as_backend()
 
     with pytest.raises(LaunchRejected) as refused:
         token_endpoint.client_credentials(

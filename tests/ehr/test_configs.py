@@ -123,3 +123,58 @@ def test_issuers_match_exactly_never_by_prefix(config_dir, monkeypatch):
     assert configs.for_issuer("https://fhir.example.org.evil.test/R4") is None
     assert configs.for_issuer("https://ehr.example.org/r4/0123abcd").name == "tenant"
     assert configs.for_issuer("https://ehr.example.org/r4/0123abcd/extra") is None
+
+
+_EHR = 'name = "ehr"\nvendor = "epic"\nissuer = "https://fhir.example.org/R4"\nclient_id = "launch-id"\n'
+_BACKEND_SCOPE = '[scopes]\nbackend = "system/ServiceRequest.rs system/Task.rs"\n'
+
+
+def test_the_sandbox_registration_has_a_backend_services_client():
+    backend = configs.by_name("sandbox").as_backend()
+
+    assert (backend.client_id, backend.client_auth) == ("smartapp-backend", "private_key_jwt")
+    assert backend.scope_for("backend").startswith("system/")
+
+
+def test_a_backend_client_id_from_the_environment(config_dir, monkeypatch):
+    _write(config_dir, "ehr", _EHR + _BACKEND_SCOPE + '[backend]\nclient_id_env = "TEST_EHR_BACKEND_ID"\n')
+    assert configs.by_name("ehr").as_backend() is None
+
+    monkeypatch.setenv("TEST_EHR_BACKEND_ID", "backend-id")
+    configs.all_configs.cache_clear()
+    config = configs.by_name("ehr")
+    assert config.client_id == "launch-id" and config.client_auth == "public"
+    assert config.as_backend().client_id == "backend-id"
+
+
+def test_a_backend_client_needs_the_registration_enabled(config_dir):
+    body = _EHR.replace('client_id = "launch-id"', 'client_id_env = "TEST_UNSET_ID"')
+    _write(config_dir, "ehr", body + _BACKEND_SCOPE + '[backend]\nclient_id = "backend-id"\n')
+
+    assert [c.as_backend() for c in configs.all_configs()] == [None]
+
+
+@pytest.mark.parametrize(
+    ("backend", "complaint"),
+    [
+        ('[backend]\nclient_id = "b"\nsecret = "x"\n', "may only name"),
+        ('[backend]\nclient_id = "b"\nclient_id_env = "B"\n', "exactly one of"),
+        ("[backend]\n", "exactly one of"),
+        ('[backend]\nclient_id = "b"\nclient_auth = "client_secret_basic"\n', "private_key_jwt"),
+        ('backend = "b"\n', "may only name"),
+    ],
+)
+def test_an_invalid_backend_table_stops_start_up(config_dir, backend, complaint):
+    _write(config_dir, "ehr", _EHR + backend + _BACKEND_SCOPE)
+    configs.all_configs.cache_clear()
+    with pytest.raises(ConfigInvalid, match="ehr.toml") as raised:
+        configs.all_configs()
+    assert complaint in str(raised.value)
+
+
+@pytest.mark.parametrize("scopes", ["", '[scopes]\nbackend = "user/Task.rs"\n'])
+def test_a_backend_client_needs_system_scopes(config_dir, scopes):
+    _write(config_dir, "ehr", _EHR + scopes + '[backend]\nclient_id = "b"\n')
+    configs.all_configs.cache_clear()
+    with pytest.raises(ConfigInvalid, match="system/ scopes"):
+        configs.all_configs()

@@ -29,6 +29,12 @@ class VendorProfile:
     advertises_pkce: bool = True
     # The user types a `fhirUser` may name (SMART App Launch 2.x §fhirUser).
     fhir_user_types: frozenset[str] = frozenset({"Practitioner", "Patient", "RelatedPerson", "Person"})
+    # Incremental sync queries (ehr/sync_queries.py). `_sort` is optional in FHIR R4 and a strict server
+    # answers 400 to a parameter it does not support, so it is sent only where a vendor is known to honour it.
+    sorts_by_last_updated: bool = False
+    # The ServiceRequest `category` token of a referral: US Core's SNOMED CT 3457005 "Patient referral";
+    # "" for a server that cannot search ServiceRequest by category (the sync then takes every request).
+    referral_category: str = "http://snomed.info/sct|3457005"
 
     def scopes(self, config: LaunchConfig, persona: str, endpoints: SmartEndpoints) -> str:
         """The scopes to ask for as `persona`: v1 grammar unless the config and the server both speak v2."""

@@ -1,10 +1,10 @@
 """SMART Health IT's reference launcher: lenient (replayable codes, no jti check) but SMART-shaped.
 
-Nothing differs on the app's side; smartapp never relies on it to catch abuse (SECURITY.md §0.3).
+Its FHIR server (HAPI) sorts by `_lastUpdated`. smartapp never relies on it to catch abuse (SECURITY.md §0.3).
 """
 
 from smartapp.ehr.profiles.base import VendorProfile
 
 
 class SmartLauncherProfile(VendorProfile):
-    pass
+    sorts_by_last_updated = True  # a HAPI FHIR server behind the launcher

@@ -96,6 +96,19 @@ def register_default_app(origins=None) -> Registered:
     )
 
 
+def register_default_backend(origins=None) -> Registered:
+    """Register smartapp's Backend Services client: keys only, read from the app's JWKS URL over HTTP."""
+    origin = (origins or settings.SANDBOX_APP_ORIGINS)[0].rstrip("/")
+    return register(
+        settings.SANDBOX_BACKEND_CLIENT_ID,
+        client_type=CONFIDENTIAL,
+        grant_type=CLIENT_CREDENTIALS,
+        jwks={"jwks_uri": f"{origin}/.well-known/jwks.json"},
+        scopes="system/*.rs",
+        name="smartapp (background sync)",
+    )
+
+
 def remove(client_id: str) -> bool:
     """Delete the client (and, by cascade, its profile, grants and tokens). False if there was none."""
     return Application.objects.filter(client_id=client_id).delete()[0] > 0

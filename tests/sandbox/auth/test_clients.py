@@ -42,6 +42,21 @@ def test_the_default_app_is_a_public_client_calling_back_to_each_origin(db):
     assert app.skip_authorization
 
 
+@override_settings(
+    SANDBOX_BACKEND_CLIENT_ID="smartapp-backend", SANDBOX_APP_ORIGINS=["http://127.0.0.1:8000"]
+)
+def test_the_default_backend_is_a_keys_only_client_reading_the_apps_jwks_url(db):
+    app = clients.register_default_backend().application
+    assert (app.client_id, app.client_type, app.authorization_grant_type) == (
+        "smartapp-backend",
+        "confidential",
+        "client-credentials",
+    )
+    assert app.smart.jwks == {"jwks_uri": "http://127.0.0.1:8000/.well-known/jwks.json"}
+    assert app.smart.allowed_scopes == "system/*.rs" and app.redirect_uris == ""
+    assert clients.register_default_backend().created is False
+
+
 def test_a_confidential_client_without_secret_or_keys_gets_a_secret_shown_once(db):
     registered = clients.register(
         "conf-1", client_type=clients.CONFIDENTIAL, redirect_uris=[flow.REDIRECT_URI]

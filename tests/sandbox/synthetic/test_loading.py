@@ -90,6 +90,8 @@ def test_seed_sandbox_registers_the_app_as_a_client():
     app = get_application_model().objects.get(client_id="smartapp")
     assert "http://127.0.0.1:8000/callback/sandbox/" in app.redirect_uris.split()
     assert app.client_type == "public"
+    backend = get_application_model().objects.get(client_id="smartapp-backend")
+    assert backend.client_type == "confidential" and backend.smart.jwks["jwks_uri"].endswith("/jwks.json")
 
 
 def test_seed_sandbox_refuses_a_malformed_anchor_date():

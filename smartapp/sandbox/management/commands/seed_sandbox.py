@@ -25,8 +25,11 @@ class Command(BaseCommand):
         counts = load_all(seed=seed, anchor=anchor)
         for resource_type, count in counts.items():
             self.stdout.write(f"{resource_type:<22}{count:>6}")
-        app = clients.register_default_app()
-        self.stdout.write(f"Registered client {app.application.client_id!r} for the app's redirect URIs")
+        app, backend = clients.register_default_app(), clients.register_default_backend()
+        self.stdout.write(
+            f"Registered clients {app.application.client_id!r} for the app's redirect URIs"
+            f" and {backend.application.client_id!r} for its background sync"
+        )
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
