@@ -1,0 +1,255 @@
+"""Pure functions from FHIR R4 JSON to follow-up facts. No I/O; tolerant of messy vendor data.
+
+Each mapper raises elements.Unparseable for a resource too broken to store (the store counts it as
+skipped) and returns None for a well-formed resource that is not follow-up data (ignored).
+"""
+
+from collections.abc import Mapping
+from datetime import timedelta
+
+from . import elements as el
+from .facts import (
+    APPOINTMENT,
+    BASED_ON,
+    CONSULT_NOTE_LOINC,
+    DISCHARGE,
+    ENCOUNTER,
+    FOCUS,
+    HOSPITAL_CLASSES,
+    NOTE,
+    REFERRAL,
+    RELATED,
+    TASK,
+    EvidenceFacts,
+    ReferralFacts,
+)
+
+PATIENT_REFERRAL = "3457005"  # SNOMED CT "Patient referral", the category US Core and the sandbox use
+PEOPLE = ("Practitioner/", "PractitionerRole/", "Organization/", "CareTeam/")
+_CLASS_WORDS = {"inpatient": "IMP", "emergency": "EMER"}
+
+
+def service_request(
+    resource, *, default_due_days: int, patient_names: Mapping[str, str] | None = None
+) -> ReferralFacts | None:
+    """A referral, or None for a ServiceRequest of another category (lab order, imaging...).
+
+    The due date is occurrenceDateTime, else occurrencePeriod.end, else authoredOn + `default_due_days`.
+    `patient_names` maps "Patient/<id>" to a display name (from Patients included in the same page).
+    """
+    fhir_ref = el.own_ref(resource, "ServiceRequest")
+    if not is_referral(resource):
+        return None
+    authored = el.parse_date(resource.get("authoredOn"))
+    specialty_code, specialty_display = _specialty(resource)
+    patient_ref = _keyed(el.reference_key(resource.get("subject")), "Patient/")
+    return ReferralFacts(
+        fhir_ref=fhir_ref,
+        kind=REFERRAL,
+        request_status=el.code(resource.get("status")) or "unknown",
+        patient_ref=patient_ref,
+        patient_display=_subject_display(resource, (patient_names or {}).get(patient_ref, "")),
+        requester_ref=_person(resource, resource.get("requester")),
+        performer_ref=next(iter(_people(resource, resource.get("performer"))), ""),
+        specialty_code=specialty_code,
+        specialty_display=specialty_display,
+        reason=el.first_coding(resource.get("reasonCode"))[1],
+        authored_on=authored,
+        due_date=_due_date(resource) or (authored + timedelta(days=default_due_days) if authored else None),
+        version=el.version_of(resource),
+    )
+
+
+def is_referral(resource: dict) -> bool:
+    """Category "Patient referral" (SNOMED 3457005) or any category saying referral; with no category at
+    all, a code saying referral ("Referral to cardiology service")."""
+    categories = el.dicts(resource.get("category"))
+    if not categories:
+        return "referral" in el.concept_words(resource.get("code"))
+    codes = {el.text(c.get("code"), el.CODE_LIMIT) for cat in categories for c in el.codings(cat)}
+    return PATIENT_REFERRAL in codes or "referral" in el.concept_words(categories)
+
+
+def patient_name(resource) -> str:
+    """A Patient's official (else first) name as one display string, or ""."""
+    names = el.dicts(resource.get("name")) if isinstance(resource, dict) else []
+    chosen = next((n for n in names if n.get("use") == "official"), names[0] if names else {})
+    if el.text(chosen.get("text")):
+        return el.text(chosen.get("text"))
+    given = chosen.get("given") if isinstance(chosen.get("given"), list) else []
+    given = [el.text(g) for g in given if el.text(g)]
+    return " ".join([*given, el.text(chosen.get("family"))]).strip()[: el.TEXT_LIMIT]
+
+
+def task(resource) -> EvidenceFacts | None:
+    """A Task about a ServiceRequest (basedOn or focus), else None."""
+    fhir_ref = el.own_ref(resource, "Task")
+    based_on = el.keys_of_type(resource.get("basedOn"), "ServiceRequest")
+    focus = [k for k in el.keys_of_type(resource.get("focus"), "ServiceRequest") if k not in based_on]
+    if not based_on and not focus:
+        return None
+    code, display = el.first_coding(resource.get("businessStatus"))
+    return EvidenceFacts(
+        kind=TASK,
+        fhir_ref=fhir_ref,
+        status=el.code(resource.get("status")),
+        business_status=display or code,
+        date=el.parse_datetime(resource.get("lastModified")) or el.parse_datetime(resource.get("authoredOn")),
+        performer_ref=_person(resource, resource.get("owner")),
+        patient_ref=_keyed(el.reference_key(resource.get("for")), "Patient/"),
+        targets=tuple((k, BASED_ON) for k in based_on) + tuple((k, FOCUS) for k in focus),
+        version=el.version_of(resource),
+    )
+
+
+def appointment(resource) -> EvidenceFacts:
+    """An Appointment; its patient and practitioner come from the participants (R4 has no subject)."""
+    fhir_ref = el.own_ref(resource, "Appointment")
+    actors = [el.reference_key(p.get("actor")) for p in el.dicts(resource.get("participant"))]
+    concepts = [*el.dicts(resource.get("specialty")), *el.dicts(resource.get("serviceType"))]
+    code, display = el.first_coding(concepts)
+    return EvidenceFacts(
+        kind=APPOINTMENT,
+        fhir_ref=fhir_ref,
+        status=el.code(resource.get("status")),
+        date=el.parse_datetime(resource.get("start")),
+        performer_ref=next((a for a in actors if a.startswith(PEOPLE[:2])), ""),
+        specialty_code=code,
+        specialty_text=el.concept_words(concepts)[: el.TEXT_LIMIT] or display.casefold(),
+        patient_ref=next((a for a in actors if a.startswith("Patient/")), ""),
+        targets=_based_on(resource),
+        version=el.version_of(resource),
+    )
+
+
+def encounter(resource) -> EvidenceFacts | None:
+    """An Encounter as evidence; None for a hospital stay not based on a referral (see `discharge`)."""
+    fhir_ref = el.own_ref(resource, "Encounter")
+    klass, targets = encounter_class(resource), _based_on(resource)
+    if klass in HOSPITAL_CLASSES and not targets:
+        return None
+    people = [el.reference_key(p.get("individual")) for p in el.dicts(resource.get("participant"))]
+    concepts = [*el.dicts(resource.get("serviceType")), *el.dicts(resource.get("type"))]
+    period = resource.get("period") if isinstance(resource.get("period"), dict) else {}
+    return EvidenceFacts(
+        kind=ENCOUNTER,
+        fhir_ref=fhir_ref,
+        status=el.code(resource.get("status")),
+        date=el.parse_datetime(period.get("start")) or el.parse_datetime(period.get("end")),
+        performer_ref=next((p for p in people if p.startswith(PEOPLE[:2])), ""),
+        specialty_code=el.first_coding(concepts)[0],
+        specialty_text=el.concept_words(concepts)[: el.TEXT_LIMIT],
+        patient_ref=_keyed(el.reference_key(resource.get("subject")), "Patient/"),
+        type_code=klass,
+        targets=targets,
+        version=el.version_of(resource),
+    )
+
+
+def discharge(resource, *, window_days: int) -> ReferralFacts | None:
+    """The follow-up expected after a finished inpatient or emergency Encounter, due period.end +
+    `window_days`; None for any other Encounter. A stay later entered in error cancels it."""
+    fhir_ref = el.own_ref(resource, "Encounter")
+    period = resource.get("period") if isinstance(resource.get("period"), dict) else {}
+    ended, status = el.parse_date(period.get("end")), el.code(resource.get("status"))
+    participants = el.dicts(resource.get("participant"))
+    if encounter_class(resource) not in HOSPITAL_CLASSES or not ended:
+        return None
+    if status not in ("finished", "entered-in-error", "cancelled"):
+        return None
+    return ReferralFacts(
+        fhir_ref=fhir_ref,
+        kind=DISCHARGE,
+        request_status="active" if status == "finished" else "entered-in-error",
+        patient_ref=_keyed(el.reference_key(resource.get("subject")), "Patient/"),
+        patient_display=_subject_display(resource, ""),
+        requester_ref=next(iter(_people(resource, [p.get("individual") for p in participants])), ""),
+        authored_on=ended,
+        due_date=ended + timedelta(days=window_days),
+        version=el.version_of(resource),
+    )
+
+
+def consult_note(resource) -> EvidenceFacts | None:
+    """A DocumentReference that is a consult note (LOINC 11488-4) or written for a ServiceRequest."""
+    fhir_ref = el.own_ref(resource, "DocumentReference")
+    context = resource.get("context") if isinstance(resource.get("context"), dict) else {}
+    types = {el.text(c.get("code"), el.CODE_LIMIT) for c in el.codings(resource.get("type"))}
+    targets = tuple((k, RELATED) for k in el.keys_of_type(context.get("related"), "ServiceRequest"))
+    if CONSULT_NOTE_LOINC not in types and not targets:
+        return None
+    status = el.code(resource.get("status"))
+    if el.code(resource.get("docStatus")) == "entered-in-error":
+        status = "entered-in-error"
+    period = context.get("period") if isinstance(context.get("period"), dict) else {}
+    setting = context.get("practiceSetting")
+    return EvidenceFacts(
+        kind=NOTE,
+        fhir_ref=fhir_ref,
+        status=status,
+        date=el.parse_datetime(resource.get("date")) or el.parse_datetime(period.get("start")),
+        performer_ref=next(iter(_people(resource, resource.get("author"))), ""),
+        specialty_code=el.first_coding(setting)[0],
+        specialty_text=el.concept_words(setting)[: el.TEXT_LIMIT],
+        patient_ref=_keyed(el.reference_key(resource.get("subject")), "Patient/"),
+        type_code=CONSULT_NOTE_LOINC if CONSULT_NOTE_LOINC in types else min(types, default="")[:64],
+        via_ref=next(iter(el.keys_of_type(context.get("encounter"), "Encounter")), ""),
+        targets=targets,
+        version=el.version_of(resource),
+    )
+
+
+def encounter_class(resource: dict) -> str:
+    """Encounter.class as a v3 ActCode ("IMP"), from a Coding, a CodeableConcept or a list of them."""
+    for coding in (c for concept in el.dicts(resource.get("class")) for c in el.codings(concept)):
+        if code := el.text(coding.get("code"), el.CODE_LIMIT).upper():
+            return code
+    words = el.concept_words(resource.get("class"))
+    return next((klass for word, klass in _CLASS_WORDS.items() if word in words), "")
+
+
+def _based_on(resource: dict) -> tuple[tuple[str, str], ...]:
+    # incomingReferral is the STU3 name of basedOn; some R4 endpoints still send it.
+    keys = el.keys_of_type(
+        [*el.dicts(resource.get("basedOn")), *el.dicts(resource.get("incomingReferral"))], "ServiceRequest"
+    )
+    return tuple((k, BASED_ON) for k in keys)
+
+
+def _people(resource: dict, references) -> list[str]:
+    return [k for k in (_person(resource, r) for r in el.dicts(references)) if k]
+
+
+def _person(resource: dict, reference) -> str:
+    """A practitioner-like key; a contained PractitionerRole stands for the practitioner it names."""
+    key = el.reference_key(reference)
+    if not key:
+        key = el.reference_key(el.contained(resource, reference).get("practitioner"))
+    return key if key.startswith(PEOPLE) else ""
+
+
+def _specialty(resource: dict) -> tuple[str, str]:
+    # performerType is where FHIR puts the wanted specialty; many EHRs only code the request itself.
+    for concepts in (
+        resource.get("performerType"),
+        *(el.contained(resource, p).get("specialty") for p in el.dicts(resource.get("performer"))),
+        resource.get("code"),
+    ):
+        code, display = el.first_coding(concepts)
+        if code or display:
+            return code, display
+    return "", ""
+
+
+def _subject_display(resource: dict, included_name: str) -> str:
+    subject = resource.get("subject") if isinstance(resource.get("subject"), dict) else {}
+    return el.text(subject.get("display")) or patient_name(el.contained(resource, subject)) or included_name
+
+
+def _due_date(resource: dict):
+    period = resource.get("occurrencePeriod") if isinstance(resource.get("occurrencePeriod"), dict) else {}
+    return el.parse_date(resource.get("occurrenceDateTime")) or el.parse_date(period.get("end"))
+
+
+def _keyed(key: str, prefix: str) -> str:
+    return key if key.startswith(prefix) else ""

@@ -1,0 +1,133 @@
+from django.conf import settings
+from django.db import models
+
+from . import facts
+
+REF = 140  # "Type/id": a resource type and a FHIR id of at most 64 characters
+
+
+class Referral(models.Model):
+    """A follow-up expectation synced from one EHR connection: a referral (ServiceRequest) or a discharge
+    (a finished inpatient or emergency Encounter). Unique per (connection, fhir_ref); the state columns
+    are denormalised from the evidence so that worklists need no join."""
+
+    KINDS = [(facts.REFERRAL, "Referral"), (facts.DISCHARGE, "Discharge")]
+
+    connection = models.CharField(max_length=64)  # the EHR registration name (LaunchConfig.name)
+    fhir_ref = models.CharField(max_length=REF)  # "ServiceRequest/<id>" or "Encounter/<id>"
+    kind = models.CharField(max_length=16, choices=KINDS, default=facts.REFERRAL)
+    patient_ref = models.CharField(max_length=REF, blank=True)
+    patient_display = models.CharField(max_length=200, blank=True)  # the one PHI the worklist shows
+    requester_ref = models.CharField(max_length=REF, blank=True)
+    performer_ref = models.CharField(max_length=REF, blank=True)
+    specialty_code = models.CharField(max_length=64, blank=True)
+    specialty_display = models.CharField(max_length=200, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    authored_on = models.DateField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    request_status = models.CharField(max_length=64, blank=True)
+    version_id = models.CharField(max_length=64, blank=True)
+    last_updated = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(max_length=16, default="pending")
+    state_evidence = models.CharField(max_length=255, blank=True)
+    state_inferred = models.BooleanField(default=False)
+    last_evidence_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "fhir_ref"], name="referrals_referral_natural_key")
+        ]
+        indexes = [
+            models.Index(fields=["state", "due_date"], name="referrals_state_due"),
+            models.Index(fields=["connection", "patient_ref"], name="referrals_connection_patient"),
+            models.Index(fields=["specialty_code"], name="referrals_specialty"),
+            models.Index(fields=["performer_ref"], name="referrals_performer"),
+        ]
+
+    def __str__(self):
+        return f"referral {self.pk}"
+
+
+class Evidence(models.Model):
+    """A Task, Appointment, Encounter or consult note, one row per expectation it is tied to.
+
+    `target_ref` is the expectation's fhir_ref; `referral` is null while that expectation has not been
+    synced yet (evidence may arrive first). A resource without references of its own also keeps a row
+    with target_ref "" so that expectations arriving later can still be matched to it (inferred links).
+    """
+
+    KINDS = [(k, k) for k in facts.EVIDENCE_KINDS]
+    LINKS = [(link, link) for link in (*facts.OWN_LINKS, *facts.DERIVED_LINKS)]
+
+    connection = models.CharField(max_length=64)
+    referral = models.ForeignKey(
+        Referral, null=True, blank=True, on_delete=models.SET_NULL, related_name="evidence"
+    )
+    target_ref = models.CharField(max_length=REF, blank=True)
+    kind = models.CharField(max_length=16, choices=KINDS)
+    fhir_ref = models.CharField(max_length=REF)  # "Task/<id>"
+    link = models.CharField(max_length=16, choices=LINKS, blank=True)
+    status = models.CharField(max_length=64, blank=True)
+    business_status = models.CharField(max_length=200, blank=True)
+    date = models.DateTimeField(null=True, blank=True)
+    performer_ref = models.CharField(max_length=REF, blank=True)
+    specialty_code = models.CharField(max_length=64, blank=True)
+    specialty_text = models.CharField(max_length=200, blank=True)
+    patient_ref = models.CharField(max_length=REF, blank=True)
+    type_code = models.CharField(max_length=64, blank=True)
+    via_ref = models.CharField(max_length=REF, blank=True)
+    version_id = models.CharField(max_length=64, blank=True)
+    last_updated = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "kind", "fhir_ref", "target_ref"], name="referrals_evidence_natural_key"
+            ),
+            models.UniqueConstraint(fields=["referral", "kind", "fhir_ref"], name="referrals_evidence_once"),
+        ]
+        indexes = [
+            models.Index(fields=["connection", "fhir_ref"], name="referrals_evidence_resource"),
+            models.Index(fields=["connection", "target_ref"], name="referrals_evidence_target"),
+            models.Index(fields=["connection", "patient_ref"], name="referrals_evidence_patient"),
+        ]
+
+    def __str__(self):
+        return f"evidence {self.pk}"
+
+
+class SyncWatermark(models.Model):
+    """The newest meta.lastUpdated stored for one resource type from one connection. Only moves forward."""
+
+    connection = models.CharField(max_length=64)
+    resource_type = models.CharField(max_length=64)
+    last_updated = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "resource_type"], name="referrals_watermark_key")
+        ]
+
+    def __str__(self):
+        return f"watermark {self.pk}"
+
+
+class OutreachNote(models.Model):
+    """A coordinator's note on a referral ("left a message"); `idempotency_key` makes a resubmit a no-op."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="outreach")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    text = models.TextField(blank=True)
+    contacted = models.BooleanField(default=False)
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["referral", "-created_at"], name="referrals_outreach_latest")]
+
+    def __str__(self):
+        return f"outreach note {self.pk}"

@@ -1,0 +1,180 @@
+"""Storing one page of FHIR resources from a sync: one transaction, idempotent, watermark included.
+
+A page may be stored twice (a redelivered task), out of order (an older version after a newer one) or
+before the referral its evidence belongs to; the tables end up the same as after one clean, ordered run.
+The version check reads before it writes: the caller runs one sync per connection at a time (a lock or a
+claim row, SECURITY.md 5.3); unique constraints still stop duplicates if two runs overlap.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from . import elements, mappers
+from .facts import EvidenceFacts, ReferralFacts, version_order
+from .models import SyncWatermark
+from .recompute import states_recompute
+from .relink import derived_relink
+from .store_evidence import evidence_upsert
+from .store_referrals import patient_names_update, referrals_upsert
+
+logger = logging.getLogger(__name__)
+
+EVIDENCE_MAPPERS = {
+    "Task": mappers.task,
+    "Appointment": mappers.appointment,
+    "Encounter": mappers.encounter,
+    "DocumentReference": mappers.consult_note,
+}
+
+
+# Days: due date of a referral without one (after authoredOn); follow-up window after a discharge; how long
+# after a referral (or discharge) an unreferenced visit may still be matched to it.
+WINDOW_DEFAULTS = {
+    "REFERRAL_DEFAULT_DUE_DAYS": 30,
+    "REFERRAL_DISCHARGE_WINDOW_DAYS": 7,
+    "REFERRAL_INFERRED_WINDOW_DAYS": 120,
+}
+
+
+@dataclass
+class PageSummary:
+    """What storing a page changed, per resource: created, updated, unchanged (same or older version),
+    skipped (unparseable) or ignored (not follow-up data, e.g. a lab order or an included Patient).
+    A hospital Encounter that also names a ServiceRequest counts twice: as a discharge and as evidence."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    ignored: int = 0
+    watermark: datetime | None = None  # the connection's watermark for the page's type after storing
+
+
+@dataclass
+class _Parsed:
+    referrals: dict[str, ReferralFacts] = field(default_factory=dict)
+    evidence: dict[str, EvidenceFacts] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(("skipped", "ignored"), 0))
+
+
+def referral_page_store(
+    *, connection: str, resource_type: str, resources: list[dict], today: date
+) -> PageSummary:
+    """Store one page of a `resource_type` search (with any included resources) from `connection`.
+
+    In one transaction: upsert referrals, discharges and evidence on their natural keys (keeping the newest
+    version), link evidence to referrals (by reference, through its encounter, or inferred), recompute the
+    state of the referrals touched, and move the (connection, resource_type) watermark forward to the newest
+    meta.lastUpdated of the page (never backwards). An unparseable resource is skipped and counted.
+    """
+    names = _patient_names(resources)
+    parsed = _parse(resources, names)
+    counts = {"created": 0, "updated": 0, "unchanged": 0, **parsed.counts}
+    with transaction.atomic():
+        touched, patients = referrals_upsert(connection, list(parsed.referrals.values()), counts)
+        evidence_touched, evidence_patients = evidence_upsert(
+            connection, list(parsed.evidence.values()), counts
+        )
+        touched |= evidence_touched
+        touched |= derived_relink(
+            connection, patients | evidence_patients, window_days=_setting("REFERRAL_INFERRED_WINDOW_DAYS")
+        )
+        touched |= patient_names_update(connection, names)
+        states_recompute(touched, today=today)
+        watermark = watermark_advance(
+            connection=connection, resource_type=resource_type, last_updated=_newest(resources, resource_type)
+        )
+    return PageSummary(**counts, watermark=watermark)
+
+
+def watermark_advance(
+    *, connection: str, resource_type: str, last_updated: datetime | None
+) -> datetime | None:
+    """Move the watermark to `last_updated` if that is newer (a conditional UPDATE: concurrent callers
+    cannot move it back). Returns the watermark now stored."""
+    SyncWatermark.objects.bulk_create(
+        [SyncWatermark(connection=connection, resource_type=resource_type)], ignore_conflicts=True
+    )
+    mark = SyncWatermark.objects.filter(connection=connection, resource_type=resource_type)
+    if last_updated is not None:
+        older = Q(last_updated__isnull=True) | Q(last_updated__lt=last_updated)
+        mark.filter(older).update(last_updated=last_updated, updated_at=timezone.now())
+    return mark.values_list("last_updated", flat=True).get()
+
+
+def _parse(resources: list[dict], names: dict[str, str]) -> _Parsed:
+    parsed = _Parsed()
+    for resource in resources:
+        try:
+            found = _map(resource, names)
+        except Exception as error:  # a poison resource must not abort the page
+            resource_type = resource.get("resourceType") if isinstance(resource, dict) else None
+            logger.warning(
+                "skipped an unparseable resource",
+                extra={"resource_type": str(resource_type)[:64], "error_class": type(error).__name__},
+            )
+            parsed.counts["skipped"] += 1
+            continue
+        if not found:
+            parsed.counts["ignored"] += 1
+        for facts in found:
+            bucket = parsed.referrals if isinstance(facts, ReferralFacts) else parsed.evidence
+            _keep_newest(bucket, facts)
+    return parsed
+
+
+def _map(resource, names: dict[str, str]) -> list[ReferralFacts | EvidenceFacts]:
+    resource_type = resource.get("resourceType") if isinstance(resource, dict) else None
+    if resource_type == "ServiceRequest":
+        found = [
+            mappers.service_request(
+                resource, default_due_days=_setting("REFERRAL_DEFAULT_DUE_DAYS"), patient_names=names
+            )
+        ]
+    elif resource_type in EVIDENCE_MAPPERS:
+        found = [EVIDENCE_MAPPERS[resource_type](resource)]
+        if resource_type == "Encounter":
+            found.append(mappers.discharge(resource, window_days=_setting("REFERRAL_DISCHARGE_WINDOW_DAYS")))
+    elif isinstance(resource_type, str):
+        return []  # included Patients, Practitioners, OperationOutcomes
+    else:
+        raise elements.Unparseable("not a FHIR resource")
+    return [facts for facts in found if facts is not None]
+
+
+def _keep_newest(bucket: dict, facts) -> None:
+    """Of the same resource twice in a page, keep the newer (the later one when they cannot be ordered)."""
+    key = f"{getattr(facts, 'kind', '')}:{facts.fhir_ref}"
+    if key not in bucket or version_order(facts.version, bucket[key].version) in (1, 0, None):
+        bucket[key] = facts
+
+
+def _patient_names(resources: list[dict]) -> dict[str, str]:
+    names = {}
+    for resource in resources:
+        if isinstance(resource, dict) and resource.get("resourceType") == "Patient":
+            try:
+                names[elements.own_ref(resource, "Patient")] = mappers.patient_name(resource)
+            except elements.Unparseable:
+                continue
+    return names
+
+
+def _newest(resources: list[dict], resource_type: str) -> datetime | None:
+    moments = [
+        elements.version_of(r).last_updated
+        for r in resources
+        if isinstance(r, dict) and r.get("resourceType") == resource_type
+    ]
+    return max((m for m in moments if m), default=None)
+
+
+def _setting(name: str) -> int:
+    """A window in days, from settings when set there (settings.py need not define them)."""
+    return int(getattr(settings, name, WINDOW_DEFAULTS[name]))
