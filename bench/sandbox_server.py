@@ -83,9 +83,10 @@ def _manage(env: dict[str, str], *args: str) -> None:
 
 
 def _start_gunicorn(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
-    # One worker with threads: the chart's concurrent searches must not queue behind each other.
+    # Threads, so the chart's concurrent searches never queue behind each other; two processes, so the
+    # server's own Python work is not one GIL, as no real EHR's is.
     command = [sys.executable, "-m", "gunicorn", "smartapp.wsgi", "-b", f"127.0.0.1:{port}"]
-    command += ["--workers", "1", "--threads", "8", "--log-level", "warning"]
+    command += ["--workers", "2", "--threads", "8", "--log-level", "warning"]
     with log.open("wb") as output:
         return subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT)
 

@@ -9,7 +9,6 @@ fhirclient reads whole bodies with no timeout (server.py `_get`), so requests ar
 `fhir_server()` hands fhirclient a server whose reads come back through this client.
 """
 
-import json
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -19,6 +18,7 @@ from email.utils import parsedate_to_datetime
 from importlib import import_module
 from urllib.parse import urljoin, urlsplit
 
+import orjson
 import requests
 from django.views.decorators.debug import sensitive_variables
 from fhirclient.server import FHIRServer
@@ -62,8 +62,8 @@ class _Fetched:
         if "html" in self.content_type.lower():
             raise EhrBadResponse()
         try:
-            body = json.loads(self.content)
-        except (ValueError, UnicodeDecodeError):
+            body = orjson.loads(self.content)
+        except orjson.JSONDecodeError:
             raise EhrBadResponse() from None
         if not isinstance(body, dict) or not isinstance(body.get("resourceType"), str):
             raise EhrBadResponse()

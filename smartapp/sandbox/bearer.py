@@ -3,10 +3,13 @@
 import hashlib
 from dataclasses import dataclass
 
+from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 
 from smartapp.sandbox import faults
 from smartapp.sandbox.smart_scopes import ClinicalScope, clinical_scopes
+
+_TOKEN_FAULTS = frozenset({faults.TOKEN_EXPIRED, faults.TOKEN_REVOKED})
 
 
 class BearerRejected(Exception):
@@ -29,33 +32,38 @@ class Bearer:
         return {s.level for s in self.scopes if s.covers(resource_type, permission)}
 
 
-def bearer_for(request) -> Bearer:
-    """Authenticate the request's `Authorization: Bearer` token, or raise BearerRejected."""
+def bearer_for(request, *, fault_kinds=frozenset()) -> tuple[Bearer, dict[str, str]]:
+    """Authenticate the request's `Authorization: Bearer` token, or raise BearerRejected.
+
+    Also returns the faults among `fault_kinds` in force for the token's client: one fault lookup per
+    request, shared with the token's own faults (expired, revoked).
+    """
     header = request.META.get("HTTP_AUTHORIZATION", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         raise BearerRejected("missing bearer token")
+    # Plain values, not three model instances: this runs on every FHIR request.
     token = (
         get_access_token_model()
-        .objects.select_related("application", "smart")
-        .filter(token_checksum=_checksum(value.strip()))
+        .objects.filter(token_checksum=_checksum(value.strip()))
+        .values("expires", "scope", "application__client_id", "smart__patient_id", "smart__fhir_user")
         .first()
     )
     if token is None:
         raise BearerRejected("unknown token")
-    client_id = token.application.client_id if token.application else ""
-    injected = faults.active(request, client_id=client_id, kinds={faults.TOKEN_EXPIRED, faults.TOKEN_REVOKED})
-    if token.is_expired() or faults.TOKEN_EXPIRED in injected:
+    client_id = token["application__client_id"] or ""
+    injected = faults.active(request, client_id=client_id, kinds=_TOKEN_FAULTS | fault_kinds)
+    if token["expires"] <= timezone.now() or faults.TOKEN_EXPIRED in injected:
         raise BearerRejected("token expired")
     if faults.TOKEN_REVOKED in injected:
         raise BearerRejected("token revoked")
-    context = getattr(token, "smart", None)
-    return Bearer(
+    bearer = Bearer(
         client_id=client_id,
-        scopes=tuple(clinical_scopes(token.scope.split())),
-        patient_id=context.patient_id if context else "",
-        fhir_user=context.fhir_user if context else "",
+        scopes=tuple(clinical_scopes(token["scope"].split())),
+        patient_id=token["smart__patient_id"] or "",
+        fhir_user=token["smart__fhir_user"] or "",
     )
+    return bearer, {kind: value for kind, value in injected.items() if kind in fault_kinds}
 
 
 def _checksum(token_value: str) -> str:

@@ -11,7 +11,6 @@ from smartapp.sandbox.fhir.catalog import PAGE_TOKEN
 from smartapp.sandbox.fhir.paging import expired_page_token, page_token
 from smartapp.sandbox.fhir.results import Page
 from smartapp.sandbox.fhir.search import Search
-from smartapp.sandbox.models import Resource
 
 
 def searchset(request, search: Search, page: Page, *, broken_next: bool = False) -> dict:
@@ -42,7 +41,7 @@ def _links(base: str, search: Search, page: Page, broken_next: bool) -> list[dic
     return links
 
 
-def _entry(base: str, resource: Resource, mode: str) -> dict:
+def _entry(base: str, resource, mode: str) -> dict:
     return {
         "fullUrl": f"{base}/{resource.resource_type}/{resource.fhir_id}",
         "resource": orjson.Fragment(resource.raw),

@@ -49,8 +49,14 @@ def fhir_endpoint(*, methods: tuple[str, ...] = ("GET",), public: bool = False):
 
 
 def _answer(request, view, methods, public, kwargs):
-    bearer, rejection = (None, None) if public else _authenticate(request)
-    injected = faults.active(request, client_id=bearer.client_id if bearer else "", kinds=_FAULT_KINDS)
+    bearer, rejection, injected = None, None, None
+    if not public:
+        try:
+            bearer, injected = bearer_for(request, fault_kinds=_FAULT_KINDS)
+        except BearerRejected as error:
+            rejection = error
+    if injected is None:
+        injected = faults.active(request, kinds=_FAULT_KINDS)
     try:
         _sleep(injected.get(faults.LATENCY_MS, ""))
         if request.method not in methods:
@@ -66,13 +72,6 @@ def _answer(request, view, methods, public, kwargs):
     except Exception:
         logger.exception("sandbox FHIR request failed")
         return outcome_response(FhirError(500, "Internal server error"))
-
-
-def _authenticate(request) -> tuple[Bearer | None, BearerRejected | None]:
-    try:
-        return bearer_for(request), None
-    except BearerRejected as rejection:
-        return None, rejection
 
 
 def _unauthorized(rejection: BearerRejected) -> FhirError:
