@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from smartapp.chart import coding
 from smartapp.chart.coding import RXNORM_SYSTEM, SHORT_LIMIT, TEXT_LIMIT
+from smartapp.chart.dosage import dosage_line, structured_key
 
 UNNAMED = "Unnamed medication"
 ACTIVE_RANK, ON_HOLD_RANK, ENDED_RANK, UNKNOWN_RANK = 0, 1, 2, 3
@@ -39,6 +40,7 @@ class MedicationEntry:
     source_id: str  # "MedicationRequest/123"
     patient_reported: bool
     intent: str  # "order", "plan" (Oracle Health home medications), ... ; "" for statements
+    dose_key: str = ""  # the structured dose (dosage.structured_key), "" when not fully structured
 
     @property
     def status_rank(self) -> int:
@@ -127,11 +129,12 @@ def _contained(resource: dict, local_id: str) -> dict | None:
 def _read(resource: dict, kind: str, by_reference: dict[str, dict]) -> tuple[MedicationEntry, str, frozenset]:
     """The entry, its RxNorm code and every normalized name its concept goes by."""
     concept, fallback_name = _concept(resource, by_reference)
+    dosages = _dicts(resource.get("dosageInstruction" if kind == "request" else "dosage"))
     entry = MedicationEntry(
         kind=kind,
         name=coding.display(concept) or coding.text(fallback_name) or UNNAMED,
         status=coding.status_code(resource.get("status")),
-        dosage=_dosage(resource.get("dosageInstruction" if kind == "request" else "dosage")),
+        dosage="; ".join(line for line in map(dosage_line, dosages) if line)[:TEXT_LIMIT],
         person=coding.reference_label(
             resource.get("requester" if kind == "request" else "informationSource")
         ),
@@ -139,18 +142,16 @@ def _read(resource: dict, kind: str, by_reference: dict[str, dict]) -> tuple[Med
         source_id=_source_id(resource, kind),
         patient_reported=_patient_reported(resource, kind),
         intent=coding.status_code(resource.get("intent")) if kind == "request" else "",
+        dose_key=_dose_key(dosages),
     )
     names = coding.all_names(concept) or ({coding.normalized(fallback_name)} - {""})
     return entry, coding.code_in(concept, RXNORM_SYSTEM), frozenset(names)
 
 
-def _dosage(dosages) -> str:
-    """Each dosage's text (else its patient instruction), joined; structured doses are not spelled out."""
-    texts = [
-        coding.text(d.get("text"), TEXT_LIMIT) or coding.text(d.get("patientInstruction"), TEXT_LIMIT)
-        for d in _dicts(dosages)
-    ]
-    return "; ".join(t for t in texts if t)[:TEXT_LIMIT]
+def _dose_key(dosages: list[dict]) -> str:
+    """Every dosage's structured key, joined; "" unless each one is fully structured."""
+    keys = [structured_key(d) for d in dosages]
+    return "; ".join(keys)[:TEXT_LIMIT] if keys and all(keys) else ""
 
 
 def _date(resource: dict, kind: str) -> str:
@@ -216,12 +217,21 @@ def _make_group(key: tuple, entries: list[MedicationEntry]) -> MedicationGroup:
 def _conflicts(sources: tuple[MedicationEntry, ...]) -> tuple[str, ...]:
     current = [s for s in sources if s.status != "entered-in-error"]
     conflicts = []
-    if len({coding.normalized(s.dosage) for s in current if s.dosage}) > 1:
+    dosed = [s for s in current if s.dosage]
+    if any(not _same_dose(a, b) for a in dosed for b in dosed):
         conflicts.append(DIFFERENT_DOSE)
     statuses = {s.status for s in current}
     if "active" in statuses:
         conflicts += [message for status, message in CONFLICTING_STATUSES.items() if status in statuses]
     return tuple(conflicts)
+
+
+def _same_dose(a: MedicationEntry, b: MedicationEntry) -> bool:
+    """Structured doses compare when both sources have one (a text and its own structure may be worded
+    differently); otherwise what is shown is compared, casefolded with whitespace collapsed."""
+    if a.dose_key and b.dose_key:
+        return a.dose_key == b.dose_key
+    return coding.normalized(a.dosage) == coding.normalized(b.dosage)
 
 
 def _entry_sort_key(entry: MedicationEntry) -> tuple:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from smartapp.chart import coding
+from smartapp.chart.authors import author_names, note_author
 from smartapp.chart.coding import SHORT_LIMIT, TEXT_LIMIT
 
 LOINC_SYSTEM = "http://loinc.org"
@@ -69,10 +70,14 @@ class NoteFilterChoices:
     authors: tuple[str, ...]
 
 
-def group_notes(documents: list[dict], practitioner_roles: list[dict] = ()) -> list[NoteGroup]:
-    """Notes grouped by specialty (groups by name, rows newest first); entered-in-error notes left out."""
-    specialties = author_specialties(practitioner_roles)
-    rows = [note_row(d, specialties) for d in _dicts(documents) if not is_entered_in_error(d)]
+def group_notes(documents: list[dict], included: list[dict] = ()) -> list[NoteGroup]:
+    """Notes grouped by specialty (groups by name, rows newest first); entered-in-error notes left out.
+
+    `included` are the resources the search `_include`d with the notes: the authors' PractitionerRoles
+    give specialties, and Practitioners, roles and Organizations give author names.
+    """
+    specialties, names = author_specialties(included), author_names(included)
+    rows = [note_row(d, specialties, names) for d in _dicts(documents) if not is_entered_in_error(d)]
     return _grouped(list(dict.fromkeys(rows)))  # the same note twice (overlapping pages) shows once
 
 
@@ -129,8 +134,11 @@ def note_filter_choices(groups: list[NoteGroup]) -> NoteFilterChoices:
     )
 
 
-def note_row(document: dict, specialties: dict[str, str] | None = None) -> NoteRow:
-    """One DocumentReference as a row; `specialties` maps author references to their role's specialty."""
+def note_row(
+    document: dict, specialties: dict[str, str] | None = None, names: dict[str, str] | None = None
+) -> NoteRow:
+    """One DocumentReference as a row; `specialties` and `names` map author references ("Practitioner/12")
+    to their role's specialty and to their name."""
     document = document if isinstance(document, dict) else {}
     note_type = document.get("type")
     type_display = coding.display(note_type)
@@ -140,22 +148,25 @@ def note_row(document: dict, specialties: dict[str, str] | None = None) -> NoteR
         type_display=type_display,
         type_code=coding.code_in(note_type, LOINC_SYSTEM) or _first_code(note_type),
         specialty=_specialty(document, specialties or {}),
-        author=_author(document.get("author")),
+        author=note_author(document, names or {}),
         date=_note_date(document),
         status=coding.status_code(document.get("status")),
         attachments=_attachments(document.get("content")),
     )
 
 
-def author_specialties(practitioner_roles) -> dict[str, str]:
-    """Reference ("Practitioner/12" or "PractitionerRole/7") -> the specialty of that author's role."""
+def author_specialties(resources) -> dict[str, str]:
+    """Reference ("Practitioner/12" or "PractitionerRole/7") -> the specialty of that author's role.
+
+    Only the PractitionerRoles among `resources` count (an `_include` brings Practitioners too).
+    """
     specialties: dict[str, str] = {}
-    for role in _dicts(practitioner_roles):
+    for role in (r for r in _dicts(resources) if r.get("resourceType") == "PractitionerRole"):
         names = _list(role.get("specialty"))
         specialty = next((_readable(concept) for concept in names if _readable(concept)), "")
         if not specialty:
             continue
-        practitioner = _reference_key(role.get("practitioner"))
+        practitioner = coding.reference_key(role.get("practitioner"))
         if practitioner:
             specialties.setdefault(practitioner, specialty)  # the first role listed wins
         if _resource_id(role):
@@ -209,8 +220,8 @@ def _specialty(document: dict, specialties: dict[str, str]) -> str:
     if from_setting:
         return from_setting
     for author in _list(document.get("author")):
-        if specialties.get(_reference_key(author)):
-            return specialties[_reference_key(author)]
+        if specialties.get(coding.reference_key(author)):
+            return specialties[coding.reference_key(author)]
     return _type_group(document.get("type"))
 
 
@@ -230,10 +241,6 @@ def _readable(concept) -> str:
 def _first_code(concept) -> str:
     codes = (coding.text(c.get("code"), SHORT_LIMIT) for c in coding.codings(concept))
     return next((code for code in codes if code), "")
-
-
-def _author(authors) -> str:
-    return next((coding.reference_label(a) for a in _list(authors) if coding.reference_label(a)), "")
 
 
 def _note_date(document: dict) -> datetime | None:
@@ -280,13 +287,6 @@ def _attachment(attachment: dict, position: int) -> NoteAttachment:
         title=coding.text(attachment.get("title")),
         position=position,
     )
-
-
-def _reference_key(reference) -> str:
-    """The "Type/id" of a literal reference, relative or absolute ("https://ehr/fhir/Practitioner/12")."""
-    target = coding.text(reference.get("reference"), TEXT_LIMIT) if isinstance(reference, dict) else ""
-    parts = target.split("/_history/")[0].rstrip("/").split("/")
-    return "/".join(parts[-2:]) if len(parts) >= 2 and all(parts[-2:]) else ""
 
 
 def _resource_id(resource) -> str:

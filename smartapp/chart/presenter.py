@@ -54,7 +54,7 @@ def chart_rows(found: dict[str, sections.SectionData], note_filters: dict | None
     """Template context for the allergy, medication and notes sections (notes filtered by `note_filters`)."""
     allergies, requests = found["allergies"], found["medication_requests"]
     statements, notes = found["medication_statements"], found["notes"]
-    all_notes = group_notes(notes.matches)
+    all_notes = group_notes(notes.matches, notes.included)
     return {
         "allergies": _section([allergies.state], lambda: summarize_allergies(allergies.matches)),
         "medications": _section(

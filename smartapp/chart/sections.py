@@ -49,7 +49,12 @@ def chart_queries(patient_id: str) -> tuple[SectionQuery, ...]:
             (patient, ("_include", "MedicationRequest:medication"), ("_count", "200")),
         ),
         SectionQuery("medication_statements", "MedicationStatement", (patient, ("_count", "200"))),
-        SectionQuery("notes", "DocumentReference", (patient, ("_count", "200"))),
+        SectionQuery(
+            "notes",
+            "DocumentReference",
+            # The authors come with the notes (names, role specialties) instead of one read each.
+            (patient, ("_include", "DocumentReference:author"), ("_count", "200")),
+        ),
     )
 
 

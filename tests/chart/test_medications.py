@@ -84,6 +84,67 @@ def test_dosage_texts_differing_only_in_case_and_spacing_are_not_a_conflict():
     assert group.conflicts == ()
 
 
+ONE_TABLET_DAILY = {
+    "doseAndRate": [{"doseQuantity": {"value": 1, "unit": "tablet"}}],
+    "route": {"coding": [{"system": "http://snomed.info/sct", "code": "26643006", "display": "Oral route"}]},
+    "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+}
+
+
+def _active_statement(*dosages):
+    return {**AMLODIPINE_STOPPED_STATEMENT, "status": "active", "dosage": list(dosages)}
+
+
+def test_a_structured_dosage_without_text_is_spelled_out():
+    order = {**AMLODIPINE_ORDER, "dosageInstruction": [ONE_TABLET_DAILY]}
+    [group] = reconcile_medications([order], [], [])
+
+    assert group.sources[0].dosage == "1 tablet, oral route, once a day"
+    assert group.sources[0].dose_key == "1 tablet, once a day"
+    assert plain_medication_line(group) == "Amlodipine 5 mg oral tablet — 1 tablet, oral route, once a day"
+
+
+def test_the_same_structured_dose_with_and_without_text_is_not_a_conflict():
+    order = {
+        **AMLODIPINE_ORDER,
+        "dosageInstruction": [{**ONE_TABLET_DAILY, "text": "Take 1 tablet by mouth daily"}],
+    }
+    statement_without_route = {k: v for k, v in ONE_TABLET_DAILY.items() if k != "route"}
+    [group] = reconcile_medications([order], [_active_statement(statement_without_route)], [])
+
+    assert [s.dosage for s in group.sources] == ["Take 1 tablet by mouth daily", "1 tablet, once a day"]
+    assert group.conflicts == ()
+
+
+def test_a_different_structured_dose_is_a_conflict_even_under_the_same_text():
+    twice = {**ONE_TABLET_DAILY, "timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d"}}}
+    order = {**AMLODIPINE_ORDER, "dosageInstruction": [{**ONE_TABLET_DAILY, "text": "As directed"}]}
+    [group] = reconcile_medications([order], [_active_statement({**twice, "text": "As directed"})], [])
+
+    assert group.conflicts == ("different dose",)
+
+
+def test_text_against_structure_alone_is_compared_as_shown():
+    # Only one source has a structured dose: the texts shown are all there is to compare.
+    order = {**AMLODIPINE_ORDER, "dosageInstruction": [ONE_TABLET_DAILY]}
+    same_words = _active_statement({"text": "1 tablet, oral route, once a day"})
+    other_words = _active_statement({"text": "Take 1 tablet by mouth daily"})
+
+    assert reconcile_medications([order], [same_words], [])[0].conflicts == ()
+    assert reconcile_medications([order], [other_words], [])[0].conflicts == ("different dose",)
+
+
+def test_partly_structured_doses_fall_back_to_the_text():
+    # An amount without a frequency is no basis to call two doses the same.
+    amount_only = {"doseAndRate": ONE_TABLET_DAILY["doseAndRate"]}
+    order = {**AMLODIPINE_ORDER, "dosageInstruction": [{**amount_only, "text": "1 tablet daily"}]}
+    [group] = reconcile_medications(
+        [order], [_active_statement({**amount_only, "text": "1 tablet twice daily"})], []
+    )
+
+    assert group.conflicts == ("different dose",)
+
+
 def test_medication_reference_is_resolved_through_the_included_medication():
     request = {
         "resourceType": "MedicationRequest",

@@ -40,8 +40,17 @@ SEARCH_PARAMS: dict[str, dict[str, tuple[str, str]]] = {
 }
 SUPPORTED_TYPES = tuple(SEARCH_PARAMS)
 
-# _include values per type: "Type:param" -> (the element holding the reference, the type it refers to).
-INCLUDES = {"MedicationRequest": {"MedicationRequest:medication": ("medicationReference", "Medication")}}
+# _include values per type: "Type:param" -> ((the element holding the reference, a type it refers to), ...).
+INCLUDES = {
+    "MedicationRequest": {"MedicationRequest:medication": (("medicationReference", "Medication"),)},
+    "DocumentReference": {
+        "DocumentReference:author": (
+            ("author", "Practitioner"),
+            ("author", "PractitionerRole"),
+            ("author", "Organization"),
+        )
+    },
+}
 
 # Result parameters every search accepts besides the type's own parameters.
 PAGE_TOKEN = "_page_token"

@@ -48,14 +48,21 @@ def run_search(search: Search, access: Access, include_access: dict[str, Access 
 
 def _included(matches: list[Resource], includes, include_access: dict[str, Access | None]) -> list[Resource]:
     found: list[Resource] = []
+    bodies = [orjson.loads(match.raw) for match in matches] if includes else []  # once, for every include
     for element, target_type in includes:
         access = include_access.get(target_type)
-        ids = {_id_of(orjson.loads(match.raw).get(element), target_type) for match in matches} - {""}
+        ids = set().union(*(_ids_of(body.get(element), target_type) for body in bodies)) - {""}
         if access is None or not ids:
             continue
         rows = Resource.objects.filter(access.as_filter(), resource_type=target_type, fhir_id__in=ids)
         found += [row for row in _bundle_rows(rows.order_by("pk")) if row not in found]
     return found
+
+
+def _ids_of(element, target_type: str) -> set[str]:
+    """The ids of `target_type` in one Reference or a list of them (DocumentReference.author)."""
+    references = element if isinstance(element, list) else [element]
+    return {_id_of(reference, target_type) for reference in references}
 
 
 def _id_of(reference, target_type: str) -> str:

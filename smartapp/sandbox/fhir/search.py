@@ -94,8 +94,7 @@ def _apply_result_param(search: Search, name: str, value: str) -> None:
     if name == "_count":
         search.count = min(_non_negative_int(value, name), MAX_COUNT)
     elif name == "_include":
-        if (include := _include(search.resource_type, value)) not in search.includes:
-            search.includes.append(include)
+        search.includes += [i for i in _include(search.resource_type, value) if i not in search.includes]
     elif name == catalog.PAGE_TOKEN:
         search.after_pk = read_page_token(value, search.resource_type)
     elif name == "_pretty":
@@ -103,7 +102,7 @@ def _apply_result_param(search: Search, name: str, value: str) -> None:
     # _format: the API answers JSON only.
 
 
-def _include(resource_type: str, value: str) -> tuple[str, str]:
+def _include(resource_type: str, value: str) -> tuple[tuple[str, str], ...]:
     include = catalog.INCLUDES.get(resource_type, {}).get(value)
     if include is None:
         raise FhirError(400, f"Unsupported _include for {resource_type}: {value[:64]}")
