@@ -10,20 +10,21 @@ from smartapp.sandbox.fhir.access import Access
 from smartapp.sandbox.fhir.search import Search
 from smartapp.sandbox.models import Resource
 
-# What a Bundle entry needs; the other columns (dates above all) cost conversions for nothing. The body
-# comes as its stored JSON text (`raw`) and goes into the Bundle as it is: decoding and re-encoding
-# every resource was most of a search's time.
-_BUNDLE_COLUMNS = ("pk", "resource_type", "fhir_id")
-
 
 def _bundle_rows(rows):
-    return rows.only(*_BUNDLE_COLUMNS).annotate(raw=Cast("body", TextField()))
+    """Only what a Bundle entry needs, as plain rows (pk, resource_type, fhir_id, raw).
+
+    The body comes as its stored JSON text (`raw`) and goes into the Bundle as it is: decoding and
+    re-encoding every resource, and building a model instance per row, were most of a search's time.
+    """
+    with_raw = rows.annotate(raw=Cast("body", TextField()))
+    return with_raw.values_list("pk", "resource_type", "fhir_id", "raw", named=True)
 
 
 @dataclass
 class Page:
-    matches: list[Resource]
-    included: list[Resource]
+    matches: list  # rows of _bundle_rows
+    included: list
     total: int
     next_after_pk: int | None  # the cursor of the next page, None on the last page
 
@@ -38,16 +39,19 @@ def run_search(search: Search, access: Access, include_access: dict[str, Access 
     window = list(page_rows[: search.count + 1])
     matches = window[: search.count]
     has_more = len(window) > search.count and matches
+    # A first page that holds every match already knows the total: no COUNT query for most searches.
+    complete = not search.after_pk and len(window) <= search.count
+    total = len(matches) if complete else rows.count()
     return Page(
         matches=matches,
         included=_included(matches, search.includes, include_access),
-        total=rows.count(),
+        total=total,
         next_after_pk=matches[-1].pk if has_more else None,
     )
 
 
-def _included(matches: list[Resource], includes, include_access: dict[str, Access | None]) -> list[Resource]:
-    found: list[Resource] = []
+def _included(matches: list, includes, include_access: dict[str, Access | None]) -> list:
+    found: list = []
     bodies = [orjson.loads(match.raw) for match in matches] if includes else []  # once, for every include
     for element, target_type in includes:
         access = include_access.get(target_type)
