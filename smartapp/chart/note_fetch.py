@@ -4,8 +4,9 @@ from dataclasses import dataclass
 
 from django.http import Http404
 
+from smartapp.chart.authors import author_names
 from smartapp.chart.note_content import NoteBody, attachment_bytes, render_note
-from smartapp.chart.notes import NoteRow, note_row
+from smartapp.chart.notes import NoteRow, author_specialties, note_row
 from smartapp.ehr.errors import EhrBadResponse
 from smartapp.ehr.fhir import EhrClient
 from smartapp.ehr.ids import is_fhir_id
@@ -26,12 +27,10 @@ def note_open(client: EhrClient, *, document_id: str, patient_id: str) -> Opened
     """
     if not is_fhir_id(document_id):
         raise Http404("No such note.")
-    document = client.read("DocumentReference", document_id)
-    if _subject(document) != f"Patient/{patient_id}":
-        raise Http404("No such note.")
+    document, row = _document(client, document_id=document_id, patient_id=patient_id)
     attachment = _best_attachment(document)
     if attachment is None:
-        return OpenedNote(note_row(document), render_note("", b""))
+        return OpenedNote(row, render_note("", b""))
     content_type = attachment.get("contentType") if isinstance(attachment.get("contentType"), str) else ""
     data = attachment_bytes(attachment)
     if data is None and isinstance(attachment.get("url"), str):
@@ -39,7 +38,18 @@ def note_open(client: EhrClient, *, document_id: str, patient_id: str) -> Opened
         content_type, data = content_type or fetched.content_type, fetched.data
     if data is None:
         raise EhrBadResponse()
-    return OpenedNote(note_row(document), render_note(content_type, data))
+    return OpenedNote(row, render_note(content_type, data))
+
+
+def _document(client: EhrClient, *, document_id: str, patient_id: str) -> tuple[dict, NoteRow]:
+    """The DocumentReference and its row, its authors named from the same request (as in the chart)."""
+    query = [("_id", document_id), ("patient", patient_id), ("_include", "DocumentReference:author")]
+    found = client.search("DocumentReference", query)
+    documents = [d for d in found.matches if d.get("id") == document_id]
+    if len(documents) != 1 or _subject(documents[0]) != f"Patient/{patient_id}":
+        raise Http404("No such note.")
+    included = found.included
+    return documents[0], note_row(documents[0], author_specialties(included), author_names(included))
 
 
 def _subject(document: dict) -> str:

@@ -88,3 +88,17 @@ def test_the_print_view_has_every_section(browser, app_url):
     assert printed.status_code == 200
     assert all(title in printed.text for title in ("Allergies", "Medications", "Specialist notes"))
     assert 'class="note-filter"' not in printed.text
+
+
+def test_the_viewer_names_the_author_from_the_same_search(browser, app_url):
+    from smartapp.sandbox.models import Resource
+
+    note = Resource.objects.get(resource_type="DocumentReference", fhir_id=NOTES["plain-text"]).body
+    author_id = note["author"][0]["reference"].split("/")[-1]
+    author = Resource.objects.get(resource_type="Practitioner", fhir_id=author_id).body
+    launch_id, _ = _chart(browser, app_url)
+
+    page = browser.get(f"{app_url}/notes/{launch_id}/{NOTES['plain-text']}/")
+
+    assert author["name"][0]["family"] in page.text
+    assert "author not recorded" not in page.text
