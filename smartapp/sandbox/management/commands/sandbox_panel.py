@@ -1,0 +1,48 @@
+"""manage.py sandbox_panel seed|change --count N: a large referral panel for the follow-up benchmark.
+
+    seed   --count N [--anchor-date D]                 N referrals on patients of their own
+    change --count N --fraction F [--anchor-date D]    a new business status on that share of their Tasks
+
+`change` rebuilds the same panel (same N and anchor date) and changes the same Tasks every time: the first
+run gives them a new version and lastUpdated, a second run finds nothing new and changes nothing.
+"""
+
+import time
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from smartapp.sandbox.synthetic.loader import load
+from smartapp.sandbox.synthetic.panel import panel_changes, referral_panel
+
+
+class Command(BaseCommand):
+    help = "Load a referral panel of N referrals into the sandbox, or change a share of it."
+
+    def add_arguments(self, parser):
+        parser.add_argument("action", choices=("seed", "change"))
+        parser.add_argument("--count", type=int, required=True, help="referrals in the panel")
+        parser.add_argument("--fraction", type=float, default=0.01, help="share of Tasks to change")
+        parser.add_argument("--anchor-date", help="the day all dates are relative to, YYYY-MM-DD")
+
+    def handle(self, *args, action, count, fraction, anchor_date, **options):
+        if count < 1 or not 0 < fraction <= 1:
+            raise CommandError("--count must be at least 1 and --fraction in (0, 1]")
+        anchor = _parse_day(anchor_date) if anchor_date else date.today()
+        started = time.monotonic()
+        resources = referral_panel(count, anchor=anchor)
+        if action == "change":
+            resources = panel_changes(resources, fraction)
+        with transaction.atomic():
+            counts = load(resources)
+        elapsed = time.monotonic() - started
+        summary = ", ".join(f"{n} {resource_type}" for resource_type, n in counts.items())
+        self.stdout.write(self.style.SUCCESS(f"{action}: {summary} in {elapsed:.1f}s"))
+
+
+def _parse_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--anchor-date must be a date as YYYY-MM-DD, not {value!r}") from None

@@ -1,0 +1,51 @@
+"""The referral panel of the follow-up benchmark: its size, its states and its 1% change."""
+
+from collections import Counter
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+
+from smartapp.sandbox.models import Resource
+from smartapp.sandbox.synthetic import catalog
+from smartapp.sandbox.synthetic.panel import CHANGED_BUSINESS_STATUS, panel_changes, referral_panel
+
+ANCHOR = date(2026, 1, 15)
+
+
+def test_a_panel_holds_exactly_the_referrals_asked_for_in_every_state():
+    resources = referral_panel(25, anchor=ANCHOR)
+
+    requests = [r for r in resources if r["resourceType"] == "ServiceRequest"]
+    assert len(requests) == 25
+    assert len({r["id"] for r in requests}) == 25
+    assert Counter(r["resourceType"] for r in resources)["Patient"] == 13
+    task_statuses = {r["status"] for r in resources if r["resourceType"] == "Task"}
+    assert {"completed", "accepted", "requested", "rejected", "cancelled"} <= task_statuses
+
+
+def test_the_panel_is_the_same_for_the_same_count_and_anchor():
+    assert referral_panel(12, anchor=ANCHOR) == referral_panel(12, anchor=ANCHOR)
+
+
+def test_the_change_touches_one_task_in_a_hundred_and_nothing_else():
+    resources = referral_panel(1000, anchor=ANCHOR)
+
+    changed = panel_changes(resources, 0.01)
+
+    assert len(changed) == 10
+    assert {r["resourceType"] for r in changed} == {"Task"}
+    assert all(r["businessStatus"]["text"] == CHANGED_BUSINESS_STATUS for r in changed)
+
+
+@pytest.mark.django_db
+def test_the_command_seeds_then_changes_versions_once():
+    call_command("sandbox_panel", "seed", "--count", "200", "--anchor-date", "2026-01-15")
+    call_command("sandbox_panel", "change", "--count", "200", "--anchor-date", "2026-01-15")
+    call_command("sandbox_panel", "change", "--count", "200", "--anchor-date", "2026-01-15")
+
+    tasks = Resource.objects.filter(resource_type="Task", fhir_id__contains="panel-")
+    requests = Resource.objects.filter(resource_type="ServiceRequest", patient_id__startswith="panel-")
+    assert requests.count() == 200
+    assert Counter(tasks.values_list("version_id", flat=True)) == {1: 198, 2: 2}
+    assert not Resource.objects.filter(patient_id__in=catalog.PATIENT_IDS).exists()
