@@ -2,4 +2,9 @@ from django.urls import path
 
 from smartapp.referrals import views
 
-urlpatterns = [path("referrals/", views.worklist, name="referrals")]
+urlpatterns = [
+    path("referrals/", views.worklist, name="referrals"),
+    path("referrals/export.csv", views.export_csv, name="referrals-export"),
+    path("referrals/<int:pk>/", views.detail, name="referral-detail"),
+    path("referrals/<int:pk>/outreach/", views.outreach_add, name="referral-outreach"),
+]

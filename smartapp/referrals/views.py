@@ -1,39 +1,148 @@
-"""The care coordinator's pages. Only for users who signed in as a coordinator in this browser."""
+"""The care coordinator's pages. Only for users who signed in as a coordinator in this browser, and only
+for referrals of the EHR connections they signed in from (access.py). Every response is no-store."""
 
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+import secrets
+
+from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from smartapp.audit.services import audit_record
-from smartapp.launch.complete import SESSION_LAUNCHES
-from smartapp.launch.models import Launch
+from smartapp.ehr import configs
+
+from .access import Coordinator, chart_launch_for, coordinator_for
+from .export import csv_lines
+from .forms import NOTE_MAX, OutreachNoteForm, WorklistFilterForm
+from .models import Referral
+from .outreach import OutreachKeyReused, outreach_note_add
+from .presenter import page_links, query_string, sort_links, state_tabs
+from .timeline import evidence_timeline, outreach_notes
+from .worklist import STATE_LABELS, filter_options, state_counts, worklist_referrals, worklist_rows
+
+PAGE_SIZE = 50
 
 
-def coordinator_launch(request) -> Launch:
-    """This browser's newest open coordinator launch; 403 for anyone else."""
-    launch = (
-        Launch.objects.filter(
-            pk__in=request.session.get(SESSION_LAUNCHES, []),
-            user_id=request.user.pk,
-            persona="coordinator",
-            ended_at__isnull=True,
-        )
-        .order_by("-created_at")
-        .first()
-        if request.user.is_authenticated
-        else None
-    )
-    if launch is None:
-        audit_record(action="access.denied", outcome="not_coordinator", request=request)
-        raise PermissionDenied("Only care coordinators can see this page.")
-    return launch
+def _no_store(response):
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @never_cache
 @require_GET
 def worklist(request):
-    launch = coordinator_launch(request)
-    response = render(request, "referrals/worklist.html", {"launch": launch})
-    response["Cache-Control"] = "no-store"
-    return response
+    coordinator = coordinator_for(request)
+    form = WorklistFilterForm(request.GET, connections=coordinator.connections)
+    chosen, scope = form.chosen(), {"connections": coordinator.connections}
+    paginator = Paginator(worklist_referrals(**scope, chosen=chosen), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    rows = worklist_rows(page.object_list, today=timezone.localdate())
+    coordinator.audit(
+        request, action="referrals.worklist", outcome="viewed", detail={**chosen, "page": page.number}
+    )
+    context = {
+        "launch": coordinator.launch,
+        "connections": coordinator.connections,
+        "form": form,
+        "chosen": chosen,
+        "page": page,
+        "rows": rows,
+        "tabs": state_tabs(chosen, state_counts(**scope, chosen=chosen)),
+        "sorts": sort_links(chosen),
+        "options": filter_options(**scope),
+        "filter_query": query_string(chosen),
+        "pages": page_links(chosen, page),
+    }
+    return _no_store(render(request, "referrals/worklist.html", context))
+
+
+@never_cache
+@require_GET
+def detail(request, pk: int):
+    coordinator = coordinator_for(request)
+    referral = get_object_or_404(Referral, pk=pk, connection__in=coordinator.connections)
+    form = OutreachNoteForm(initial={"idempotency_key": secrets.token_urlsafe(24)})
+    return _detail_page(request, coordinator, referral, form)
+
+
+@never_cache
+@require_POST
+def outreach_add(request, pk: int):
+    """Add an outreach note (CSRF-checked). A resubmitted form carries the same key: still one note."""
+    coordinator = coordinator_for(request)
+    referral = get_object_or_404(Referral, pk=pk, connection__in=coordinator.connections)
+    form = OutreachNoteForm(request.POST)
+    if not form.is_valid():
+        return _detail_page(request, coordinator, referral, form, status=400)
+    try:
+        outreach_note_add(
+            referral=referral,
+            author_id=request.user.pk,
+            text=form.cleaned_data["text"],
+            contacted=form.cleaned_data["contacted"],
+            key=form.cleaned_data["idempotency_key"],
+            audit=lambda note: coordinator.audit(
+                request,
+                action="referrals.outreach",
+                outcome="contacted" if note.contacted else "noted",
+                patient_ref=_patient_id(referral),
+                detail={"referral": referral.pk, "note": note.pk, "chars": len(note.text)},
+            ),
+        )
+    except OutreachKeyReused:
+        form = OutreachNoteForm(initial={"idempotency_key": secrets.token_urlsafe(24)})
+        return _detail_page(request, coordinator, referral, form, status=409)
+    response = HttpResponseRedirect(f"/referrals/{referral.pk}/#outreach")
+    response.status_code = 303  # See Other: reloading the page that follows does not resend the POST
+    return _no_store(response)
+
+
+@never_cache
+@require_GET
+def export_csv(request):
+    """The worklist under the current filters, every page, streamed."""
+    coordinator = coordinator_for(request)
+    chosen = WorklistFilterForm(request.GET, connections=coordinator.connections).chosen()
+    referrals = worklist_referrals(connections=coordinator.connections, chosen=chosen)
+    today = timezone.localdate()
+    coordinator.audit(
+        request, action="referrals.export", outcome="streamed", detail={**chosen, "rows": referrals.count()}
+    )
+    response = StreamingHttpResponse(
+        csv_lines(referrals.iterator(chunk_size=500), today=today), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="worklist-{today.isoformat()}.csv"'
+    return _no_store(response)
+
+
+def _detail_page(request, coordinator: Coordinator, referral: Referral, form, *, status: int = 200):
+    today = timezone.localdate()
+    patient_id = _patient_id(referral)
+    coordinator.audit(
+        request,
+        action="referrals.view",
+        outcome="viewed",
+        patient_ref=patient_id,
+        detail={"referral": referral.pk},
+    )
+    config = configs.by_name(referral.connection)
+    context = {
+        "launch": coordinator.launch,
+        "referral": referral,
+        "patient_id": patient_id,
+        "state_label": STATE_LABELS.get(referral.state, referral.state),
+        "evidence": evidence_timeline(referral, today=today),
+        "notes": outreach_notes(referral),
+        "form": form,
+        "note_max": NOTE_MAX,
+        "fresh_key": secrets.token_urlsafe(24),  # replaces a key that did not validate
+        "ehr_title": config.title if config else referral.connection,
+        "chart_launch": chart_launch_for(request, connection=referral.connection, patient_id=patient_id),
+    }
+    return _no_store(render(request, "referrals/detail.html", context, status=status))
+
+
+def _patient_id(referral: Referral) -> str:
+    """The FHIR id of the referral's patient ("" when it has none): what audit events and the page show."""
+    return referral.patient_ref.partition("/")[2]
