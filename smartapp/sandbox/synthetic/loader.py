@@ -38,20 +38,21 @@ def load_all(seed: int = catalog.DEFAULT_SEED, anchor: date | None = None) -> di
     return counts
 
 
-def load(resources: list[dict]) -> dict[str, int]:
+def load(resources: list[dict], stamps: list[datetime] | None = None) -> dict[str, int]:
     """Insert or update `resources` in bulk; counts per resource type.
 
+    `stamps`, one per resource, are their lastUpdated times when they change (default: now).
     Idempotent: a resource whose content did not change keeps its row, version and lastUpdated.
     """
     existing = _stored_bodies(resources)
     compartments = _binary_compartments(resources)
-    now = timezone.now()
+    stamps = stamps or [timezone.now()] * len(resources)
     rows = []
-    for body in resources:
+    for body, stamp in zip(resources, stamps, strict=True):
         stored = existing.get((body["resourceType"], body["id"]))
         if stored is None or _content(stored[1]) != body:
             version = stored[0] + 1 if stored else 1
-            rows.append(_row(body, version, now, compartments))
+            rows.append(_row(body, version, stamp, compartments))
     Resource.objects.bulk_create(
         rows,
         batch_size=BATCH,

@@ -49,3 +49,13 @@ def test_the_command_seeds_then_changes_versions_once():
     assert requests.count() == 200
     assert Counter(tasks.values_list("version_id", flat=True)) == {1: 198, 2: 2}
     assert not Resource.objects.filter(patient_id__in=catalog.PATIENT_IDS).exists()
+
+
+@pytest.mark.django_db
+def test_a_spread_panel_has_a_history_of_update_times_before_now():
+    call_command("sandbox_panel", "seed", "--count", "50", "--spread-days", "30")
+
+    stamps = sorted(Resource.objects.values_list("last_updated", flat=True))
+    assert (stamps[-1] - stamps[0]).days >= 29
+    newest = Resource.objects.order_by("-last_updated").first()
+    assert newest.body["meta"]["lastUpdated"].startswith(newest.last_updated.strftime("%Y-%m-%dT%H:%M"))

@@ -1,6 +1,8 @@
 """manage.py sandbox_panel seed|change --count N: a large referral panel for the follow-up benchmark.
 
-    seed   --count N [--anchor-date D]                 N referrals on patients of their own
+    seed   --count N [--anchor-date D] [--spread-days S]
+                                                       N referrals on patients of their own, their
+                                                       lastUpdated spread over the S days before now
     change --count N --fraction F [--anchor-date D]    a new business status on that share of their Tasks
 
 `change` rebuilds the same panel (same N and anchor date) and changes the same Tasks every time: the first
@@ -8,10 +10,11 @@ run gives them a new version and lastUpdated, a second run finds nothing new and
 """
 
 import time
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from smartapp.sandbox.synthetic.loader import load
 from smartapp.sandbox.synthetic.panel import panel_changes, referral_panel
@@ -25,20 +28,34 @@ class Command(BaseCommand):
         parser.add_argument("--count", type=int, required=True, help="referrals in the panel")
         parser.add_argument("--fraction", type=float, default=0.01, help="share of Tasks to change")
         parser.add_argument("--anchor-date", help="the day all dates are relative to, YYYY-MM-DD")
+        parser.add_argument(
+            "--spread-days",
+            type=float,
+            default=0,
+            help="seed: spread the resources' lastUpdated evenly over this many days before now (default 0)",
+        )
 
-    def handle(self, *args, action, count, fraction, anchor_date, **options):
-        if count < 1 or not 0 < fraction <= 1:
-            raise CommandError("--count must be at least 1 and --fraction in (0, 1]")
+    def handle(self, *args, action, count, fraction, anchor_date, spread_days, **options):
+        if count < 1 or not 0 < fraction <= 1 or spread_days < 0:
+            raise CommandError("--count must be at least 1, --fraction in (0, 1] and --spread-days >= 0")
         anchor = _parse_day(anchor_date) if anchor_date else date.today()
         started = time.monotonic()
         resources = referral_panel(count, anchor=anchor)
         if action == "change":
             resources = panel_changes(resources, fraction)
+        stamps = _spread(len(resources), timedelta(days=spread_days)) if action == "seed" else None
         with transaction.atomic():
-            counts = load(resources)
+            counts = load(resources, stamps)
         elapsed = time.monotonic() - started
         summary = ", ".join(f"{n} {resource_type}" for resource_type, n in counts.items())
         self.stdout.write(self.style.SUCCESS(f"{action}: {summary} in {elapsed:.1f}s"))
+
+
+def _spread(count: int, span: timedelta) -> list[datetime]:
+    """`count` times, oldest first, evenly over `span` before now: a history, not one instant (an
+    incremental sync's overlap window then re-reads a few resources, as it would in a real EHR)."""
+    now = timezone.now()
+    return [now - span * (count - i) / count for i in range(count)]
 
 
 def _parse_day(value: str) -> date:
