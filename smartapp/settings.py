@@ -8,6 +8,7 @@ start without its secrets.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -177,7 +178,21 @@ CELERY_TASK_SOFT_TIME_LIMIT = 540
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    # Every EHR connection, each in a task of its own (referrals/tasks.py); no more often than every
+    # 15 minutes (SECURITY.md 5.2: polling cadence).
+    "referrals-sync-all": {"task": "smartapp.referrals.tasks.sync_all", "schedule": 15 * 60.0},
+    # Every morning before coordinators start: pending referrals past their due date become overdue.
+    "referrals-refresh-states": {
+        "task": "smartapp.referrals.tasks.refresh_states",
+        "schedule": crontab(hour=5, minute=0),
+    },
+}
+# Referral sync: how long a run's claim on a connection holds without being renewed (a crashed worker's
+# claim lapses after this), the page size asked for, and a page cap per search.
+REFERRAL_SYNC_LEASE_SECONDS = env.int("REFERRAL_SYNC_LEASE_SECONDS", default=300)
+REFERRAL_SYNC_PAGE_SIZE = env.int("REFERRAL_SYNC_PAGE_SIZE", default=100)
+REFERRAL_SYNC_MAX_PAGES = env.int("REFERRAL_SYNC_MAX_PAGES", default=10_000)
 
 if SANDBOX_ENABLED:
     from smartapp.sandbox.conf import *  # noqa: E402,F403  sandbox-only settings (DOT, signing key)

@@ -39,7 +39,8 @@ def incremental_query(
     page_size: int = DEFAULT_PAGE_SIZE,
 ) -> IncrementalQuery:
     """The query for `resource_type` changed since `since` (everything when None), optionally for one
-    patient; ServiceRequests narrowed to referrals where the vendor's server supports that."""
+    patient; ServiceRequests narrowed to referrals, and Patients included, where the vendor's server
+    supports that."""
     profile = profile_for(config)
     params = []
     if since is not None:
@@ -50,6 +51,8 @@ def incremental_query(
         params.append(("patient", patient))
     if resource_type == "ServiceRequest" and profile.referral_category:
         params.append(("category", profile.referral_category))
+    if include := profile.patient_includes.get(resource_type):
+        params.append(("_include", include))
     if profile.sorts_by_last_updated:
         params.append(("_sort", "_lastUpdated"))
     params.append(("_count", str(page_size)))

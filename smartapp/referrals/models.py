@@ -100,11 +100,19 @@ class Evidence(models.Model):
 
 
 class SyncWatermark(models.Model):
-    """The newest meta.lastUpdated stored for one resource type from one connection. Only moves forward."""
+    """The newest meta.lastUpdated stored for one resource type from one connection. Only moves forward.
+
+    While a search is being walked, `next_url` is the page to read next (the walk resumes there after a
+    failure) and `walk_newest` the newest meta.lastUpdated stored so far by a walk whose pages are not
+    sorted by it: the watermark moves there only once the walk reaches its end (referrals/sync.py).
+    """
 
     connection = models.CharField(max_length=64)
     resource_type = models.CharField(max_length=64)
     last_updated = models.DateTimeField(null=True, blank=True)
+    # The EHR's own URL: may carry search parameters, so it is stored, never logged or put in a task.
+    next_url = models.TextField(blank=True, default="")
+    walk_newest = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -114,6 +122,19 @@ class SyncWatermark(models.Model):
 
     def __str__(self):
         return f"watermark {self.pk}"
+
+
+class SyncClaim(models.Model):
+    """Who syncs a connection now: taken by a conditional UPDATE (STYLE.md convention 3) that holds until
+    `claimed_until`, renewed after every page, so that a crashed worker's claim lapses by itself."""
+
+    connection = models.CharField(max_length=64, unique=True)
+    holder = models.CharField(max_length=32, blank=True)  # a random id of the run holding it; "" when free
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)  # the end of the last complete run
+
+    def __str__(self):
+        return f"sync claim {self.pk}"
 
 
 class OutreachNote(models.Model):

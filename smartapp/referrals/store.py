@@ -64,7 +64,12 @@ class _Parsed:
 
 
 def referral_page_store(
-    *, connection: str, resource_type: str, resources: list[dict], today: date
+    *,
+    connection: str,
+    resource_type: str,
+    resources: list[dict],
+    today: date,
+    advance_watermark: bool = True,
 ) -> PageSummary:
     """Store one page of a `resource_type` search (with any included resources) from `connection`.
 
@@ -72,6 +77,8 @@ def referral_page_store(
     version), link evidence to referrals (by reference, through its encounter, or inferred), recompute the
     state of the referrals touched, and move the (connection, resource_type) watermark forward to the newest
     meta.lastUpdated of the page (never backwards). An unparseable resource is skipped and counted.
+    `advance_watermark=False` leaves the watermark alone: a page of a walk not sorted by lastUpdated, or of
+    one patient's sync, says nothing about what else changed before it.
     """
     names = _patient_names(resources)
     parsed = _parse(resources, names)
@@ -87,9 +94,8 @@ def referral_page_store(
         )
         touched |= patient_names_update(connection, names)
         states_recompute(touched, today=today)
-        watermark = watermark_advance(
-            connection=connection, resource_type=resource_type, last_updated=_newest(resources, resource_type)
-        )
+        newest = _newest(resources, resource_type) if advance_watermark else None
+        watermark = watermark_advance(connection=connection, resource_type=resource_type, last_updated=newest)
     return PageSummary(**counts, watermark=watermark)
 
 

@@ -28,9 +28,18 @@ def test_the_query_starts_five_minutes_before_the_watermark():
 
 
 def test_a_first_sync_has_no_watermark_and_referrals_are_narrowed_by_category():
-    query = incremental_query(make_config(ISS), "ServiceRequest", since=None, page_size=50)
+    query = incremental_query(make_config(ISS, vendor="epic"), "ServiceRequest", since=None, page_size=50)
 
     assert query.params == [("category", "http://snomed.info/sct|3457005"), ("_count", "50")]
+
+
+def test_patients_are_included_only_where_the_vendor_supports_it():
+    sandbox = incremental_query(make_config(ISS), "ServiceRequest", since=None)
+    epic = incremental_query(make_config(ISS, vendor="epic"), "ServiceRequest", since=None)
+
+    assert ("_include", "ServiceRequest:patient") in sandbox.params
+    assert "_include" not in dict(epic.params)
+    assert "_include" not in dict(incremental_query(make_config(ISS), "Task", since=None).params)
 
 
 def test_sort_is_sent_only_to_a_server_known_to_sort_by_last_updated():

@@ -35,6 +35,9 @@ class VendorProfile:
     # The ServiceRequest `category` token of a referral: US Core's SNOMED CT 3457005 "Patient referral";
     # "" for a server that cannot search ServiceRequest by category (the sync then takes every request).
     referral_category: str = "http://snomed.info/sct|3457005"
+    # `_include` values that bring a sync search's Patients along (their names for the worklist), per
+    # searched type; only where the server is known to support them (a strict server refuses others).
+    patient_includes: dict[str, str] = {}  # read-only: subclasses replace it, never update it
 
     def scopes(self, config: LaunchConfig, persona: str, endpoints: SmartEndpoints) -> str:
         """The scopes to ask for as `persona`: v1 grammar unless the config and the server both speak v2."""

@@ -43,6 +43,8 @@ SUPPORTED_TYPES = tuple(SEARCH_PARAMS)
 # _include values per type: "Type:param" -> ((the element holding the reference, a type it refers to), ...).
 INCLUDES = {
     "MedicationRequest": {"MedicationRequest:medication": (("medicationReference", "Medication"),)},
+    "ServiceRequest": {"ServiceRequest:patient": (("subject", "Patient"),)},
+    "Encounter": {"Encounter:patient": (("subject", "Patient"),)},
     "DocumentReference": {
         "DocumentReference:author": (
             ("author", "Practitioner"),

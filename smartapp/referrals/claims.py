@@ -1,0 +1,63 @@
+"""One sync per connection at a time: a claim row taken and renewed by conditional UPDATEs.
+
+STYLE.md convention 3 (healthchecks `sendalerts`): `filter(free).update(...)` is atomic on every database,
+so of two workers only one sees a count of 1. The claim holds for a lease, renewed after every page; a
+worker that crashed (SIGKILL, lost machine) keeps nobody waiting longer than one lease. The store reads
+before it writes (store.py), so two runs must never store pages of one connection at the same time.
+"""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import SyncClaim
+
+DEFAULT_LEASE_SECONDS = 300  # several pages' worth of the slowest EHR answers (timeouts and retries)
+
+
+class ClaimLost(Exception):
+    """The lease ran out and another run took the connection over: this run must stop storing."""
+
+    def __init__(self):
+        super().__init__("another sync took this connection over")
+
+
+def claim_take(*, connection: str, holder: str = "") -> str | None:
+    """Claim `connection` for one run: the run's holder id, or None when another run holds it.
+
+    `holder` names the run (a Celery task id: its retries and a redelivery are the same run and take its
+    claim back at once, e.g. after the database went away before the claim could be released); by
+    default a new random id. A broker redelivers a task only once its worker is gone (acks_late, and a
+    visibility timeout longer than the task's time limit), so one id is never running twice.
+    """
+    SyncClaim.objects.bulk_create([SyncClaim(connection=connection)], ignore_conflicts=True)
+    holder, now = (holder or secrets.token_hex(16))[:32], timezone.now()
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now) | Q(holder=holder)
+    taken = SyncClaim.objects.filter(free, connection=connection).update(
+        holder=holder, claimed_until=now + _lease()
+    )
+    return holder if taken == 1 else None
+
+
+def claim_renew(*, connection: str, holder: str) -> None:
+    """Extend the lease (call inside a page's transaction); ClaimLost when the claim is no longer ours."""
+    renewed = SyncClaim.objects.filter(connection=connection, holder=holder).update(
+        claimed_until=timezone.now() + _lease()
+    )
+    if renewed != 1:
+        raise ClaimLost()
+
+
+def claim_release(*, connection: str, holder: str, finished: bool) -> None:
+    """Free the claim if it is still ours; `finished` records the end of a complete run."""
+    values = {"holder": "", "claimed_until": None}
+    if finished:
+        values["finished_at"] = timezone.now()
+    SyncClaim.objects.filter(connection=connection, holder=holder).update(**values)
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=int(getattr(settings, "REFERRAL_SYNC_LEASE_SECONDS", DEFAULT_LEASE_SECONDS)))

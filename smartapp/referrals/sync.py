@@ -1,0 +1,279 @@
+"""referral_sync: bring one EHR connection's referrals and their evidence up to date.
+
+Per resource type, the search of what changed since the (connection, type) watermark (ehr/sync_queries.py),
+read page after page to the end, each page stored in one transaction (store.py). Where the EHR sorts
+pages by _lastUpdated the watermark moves with every page; otherwise a later page may hold older changes,
+so the newest time seen is kept aside (SyncWatermark.walk_newest) and becomes the watermark only when the
+walk reaches its end. The page to read next is stored with each page (SyncWatermark.next_url), so a run
+that failed (EHR outage, lost database, killed worker) resumes there instead of starting again. A claim
+row (claims.py) keeps a second run of the same connection from storing at the same time.
+
+A patient's sync (a clinician's "track follow-up") reads everything of that one patient and moves no
+watermark: one patient's changes say nothing about the others'.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from smartapp.audit.services import audit_record
+from smartapp.ehr import configs
+from smartapp.ehr.configs import LaunchConfig
+from smartapp.ehr.errors import EhrBadResponse
+from smartapp.ehr.fhir import EhrClient, SearchPage
+from smartapp.ehr.ids import is_fhir_id
+from smartapp.ehr.sync_queries import IncrementalQuery, incremental_query, newest_update
+
+from .claims import claim_release, claim_renew, claim_take
+from .credentials import SyncNotPossible, can_sync, sync_client
+from .models import Referral, SyncWatermark
+from .recompute import referral_states_refresh
+from .store import PageSummary, referral_page_store, watermark_advance
+
+log = logging.getLogger(__name__)
+
+# Referrals first: evidence stored after them links at once (evidence first works too, store.py).
+SYNC_TYPES = ("ServiceRequest", "Task", "Appointment", "Encounter", "DocumentReference")
+DEFAULTS = {"REFERRAL_SYNC_PAGE_SIZE": 100, "REFERRAL_SYNC_MAX_PAGES": 10_000}
+UNKNOWN_CONNECTION = "No enabled EHR registration has this name."
+COUNTS = ("created", "updated", "unchanged", "skipped", "ignored")
+TOTALS = ("pages", "withheld", *COUNTS)  # logged and audited per run
+
+
+@dataclass
+class TypeReport:
+    """What the sync of one resource type read and changed."""
+
+    resource_type: str
+    pages: int = 0
+    requests: int = 0  # FHIR requests, retries included
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    ignored: int = 0
+    withheld: int = 0  # OperationOutcomes saying the EHR withheld results
+    resumed: bool = False  # the walk continued where an earlier run stopped
+    truncated: bool = False  # the walk stopped on purpose (page cap, foreign next link, cycle)
+
+    def add(self, page: SearchPage, summary: PageSummary) -> None:
+        self.pages += 1
+        self.requests += page.requests
+        self.withheld += len(page.withheld)
+        self.truncated = self.truncated or page.truncated
+        for name in COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(summary, name))
+
+
+@dataclass
+class SyncReport:
+    """The outcome of one referral_sync. `busy`: another run held the connection, nothing was done."""
+
+    connection: str
+    one_patient: bool = False
+    busy: bool = False
+    types: list[TypeReport] = field(default_factory=list)
+    states_changed: int = 0  # by the state refresh after the walks (connection syncs only)
+    states: dict[str, int] = field(default_factory=dict)  # referrals per state after the sync
+    requests: int = 0  # FHIR requests of the whole run
+
+    def total(self, name: str) -> int:
+        return sum(getattr(report, name) for report in self.types)
+
+
+# on_page(resource_type, report so far): called after each stored page (the command's progress display).
+OnPage = Callable[[str, TypeReport], None]
+
+
+@dataclass
+class _Run:
+    config: LaunchConfig
+    client: EhrClient
+    holder: str
+    patient: str
+    today: date
+    on_page: OnPage | None
+
+
+def referral_sync(
+    *,
+    connection: str,
+    patient: str = "",
+    today: date | None = None,
+    on_page: OnPage | None = None,
+    run_id: str = "",
+) -> SyncReport:
+    """Sync `connection` (an enabled EHR registration's name), or only `patient` (a FHIR id) of it.
+
+    Returns a SyncReport (`busy` when another run holds the connection: then nothing is done). Raises
+    SyncNotPossible when nothing can read the EHR, EhrUnavailable (transient: a later run resumes where
+    this one stopped), other EhrErrors (permanent), or a database error (the page being stored is rolled
+    back and read again by the next run). `run_id` names the run for the connection's claim (a task id:
+    the task's retries are the same run); `on_page(resource_type, report)` follows the progress.
+    """
+    config = configs.by_name(connection)
+    if config is None:
+        raise SyncNotPossible(UNKNOWN_CONNECTION)
+    if patient and not is_fhir_id(patient):
+        raise ValueError("patient must be a FHIR id")
+    holder = claim_take(connection=connection, holder=run_id)
+    if holder is None:
+        log.info("referral sync skipped: another run holds the connection", extra={"connection": connection})
+        return SyncReport(connection=connection, one_patient=bool(patient), busy=True)
+    report, failure = SyncReport(connection=connection, one_patient=bool(patient)), ""
+    try:
+        client = sync_client(config, max_pages=_setting("REFERRAL_SYNC_MAX_PAGES"))
+        _sync(_Run(config, client, holder, patient, today or timezone.localdate(), on_page), report)
+    except BaseException as error:
+        failure = type(error).__name__
+        raise
+    finally:
+        _close(config, patient, holder, report, failure)
+    return report
+
+
+def sync_connections() -> list[str]:
+    """The enabled registrations a background sync can read (a backend client, or an offline grant)."""
+    return [config.name for config in configs.enabled_configs() if can_sync(config)]
+
+
+def _sync(run: _Run, report: SyncReport) -> None:
+    for resource_type in SYNC_TYPES:
+        try:
+            report.types.append(_sync_type(run, resource_type))
+        finally:
+            report.requests = run.client.request_count
+    if not run.patient:  # a patient's referrals were recomputed as their pages were stored
+        report.states_changed = referral_states_refresh(today=run.today, connection=run.config.name)
+    report.states = _states(run.config.name, run.patient)
+    log.info(
+        "referral sync finished",
+        extra={
+            "connection": run.config.name,
+            "one_patient": bool(run.patient),
+            "requests": report.requests,
+            # one key: LogRecord has attributes of its own named like some counts ("created")
+            "counts": {name: report.total(name) for name in TOTALS},
+        },
+    )
+
+
+def _sync_type(run: _Run, resource_type: str) -> TypeReport:
+    connection = run.config.name
+    mark = None if run.patient else _watermark_row(connection, resource_type)
+    query = incremental_query(
+        run.config,
+        resource_type,
+        since=mark.last_updated if mark else None,
+        patient=run.patient,
+        page_size=_setting("REFERRAL_SYNC_PAGE_SIZE"),
+    )
+    report = TypeReport(resource_type, resumed=bool(mark and mark.next_url))
+    newest = mark.walk_newest if mark else None
+    for page in _pages(run.client, query, mark):
+        newest = _later(newest, newest_update(page.matches))
+        with transaction.atomic():
+            claim_renew(connection=connection, holder=run.holder)  # no page is stored without the claim
+            summary = referral_page_store(
+                connection=connection,
+                resource_type=resource_type,
+                resources=page.matches + page.included,
+                today=run.today,
+                advance_watermark=query.ordered and mark is not None,
+            )
+            if mark is not None:
+                _walk_record(connection, query, page, newest)
+        report.add(page, summary)
+        if run.on_page is not None:
+            run.on_page(resource_type, report)
+    return report
+
+
+def _pages(client: EhrClient, query: IncrementalQuery, mark: SyncWatermark | None):
+    """The pages of `query`, or of the walk an earlier run left at `mark.next_url`.
+
+    A resume point the EHR no longer accepts (an expired paging token: 410) is dropped and the search
+    starts again from the watermark, which has not moved past anything the walk had not yet read.
+    """
+    if mark is not None and mark.next_url:
+        pages = client.search_pages(query.resource_type, resume=mark.next_url)
+        try:
+            first = next(pages)
+        except (ValueError, EhrBadResponse):
+            log.warning("resume point refused; searching again", extra={"resource_type": query.resource_type})
+            _rows(mark.connection, query.resource_type).update(next_url="")
+        else:
+            yield first
+            yield from pages
+            return
+    yield from client.search_pages(query.resource_type, query.params)
+
+
+def _walk_record(connection: str, query: IncrementalQuery, page: SearchPage, newest: datetime | None):
+    """In the page's transaction: where the walk goes on, or, at its end, the watermark it earned."""
+    rows = _rows(connection, query.resource_type)
+    if page.next_url is not None:
+        rows.update(next_url=page.next_url, walk_newest=None if query.ordered else newest)
+        return
+    rows.update(next_url="", walk_newest=None)
+    if not query.ordered and not page.truncated:  # a truncated walk skipped pages: read them all again
+        watermark_advance(connection=connection, resource_type=query.resource_type, last_updated=newest)
+
+
+def _watermark_row(connection: str, resource_type: str) -> SyncWatermark:
+    SyncWatermark.objects.bulk_create(
+        [SyncWatermark(connection=connection, resource_type=resource_type)], ignore_conflicts=True
+    )
+    return _rows(connection, resource_type).get()
+
+
+def _rows(connection: str, resource_type: str):
+    return SyncWatermark.objects.filter(connection=connection, resource_type=resource_type)
+
+
+def _later(first: datetime | None, second: datetime | None) -> datetime | None:
+    return max((moment for moment in (first, second) if moment is not None), default=None)
+
+
+def _states(connection: str, patient: str) -> dict[str, int]:
+    rows = Referral.objects.filter(connection=connection)
+    if patient:
+        rows = rows.filter(patient_ref=f"Patient/{patient}")
+    return dict(rows.order_by().values_list("state").annotate(count=Count("pk")).order_by("state"))
+
+
+def _close(config: LaunchConfig, patient: str, holder: str, report: SyncReport, failure: str) -> None:
+    """Release the claim and audit the run. After a failure the database may be gone too: then the
+    first error is the one raised, and the claim lapses by itself (or is taken back by the retry)."""
+    try:
+        claim_release(connection=config.name, holder=holder, finished=not failure and not patient)
+        _audit(config, patient, report, failure)
+    except DatabaseError:
+        if not failure:
+            raise
+        log.warning("sync claim not released", extra={"connection": config.name, "error_class": failure})
+
+
+def _audit(config: LaunchConfig, patient: str, report: SyncReport, failure: str) -> None:
+    """One event per run that read the EHR: what was read, counts only; the error class if it failed."""
+    detail = {"requests": report.requests, **{name: report.total(name) for name in TOTALS}}
+    if failure:
+        detail["error_class"] = failure
+    audit_record(
+        action="referrals.sync",
+        outcome="failed" if failure else "complete",
+        issuer=config.issuer,
+        patient_ref=f"Patient/{patient}" if patient else "",
+        resource_types=[r.resource_type for r in report.types],
+        detail=detail,
+    )
+
+
+def _setting(name: str) -> int:
+    return int(getattr(settings, name, DEFAULTS[name]))

@@ -1,0 +1,83 @@
+"""Celery tasks of the referral sync: ids in, one service call, retries only for transient failures.
+
+Arguments are a registration name and a FHIR patient id, never URLs or names (SECURITY.md 4.4). Each
+task is stateless and idempotent (upserts on natural keys, a watermark that only moves forward, a claim
+per connection), so a redelivered or repeated message changes nothing. The unit of work is a connection
+(or a patient of it); its pages are read in turn by the worker that holds the connection's claim, and a
+retried task resumes at the stored next page. More workers sync more connections at once.
+"""
+
+import logging
+
+from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import OperationalError
+from django.utils import timezone
+
+from smartapp.ehr.errors import EhrUnavailable
+
+from . import sync
+from .recompute import referral_states_refresh
+
+log = logging.getLogger(__name__)
+
+MAX_COUNTDOWN = 900  # seconds; SECURITY.md 5.2, and below Redis' visibility timeout (no double delivery)
+BUSY_COUNTDOWN = 60  # a patient's sync waits this long for the connection's running sync
+
+
+class SyncTask(Task):
+    """Backoff with full jitter on EhrUnavailable and database errors, or the EHR's Retry-After.
+
+    A soft time limit also retries: the run stops between pages and the next one resumes there.
+    """
+
+    acks_late = True
+    ignore_result = True
+    autoretry_for = (EhrUnavailable, OperationalError, SoftTimeLimitExceeded)
+    retry_backoff = True
+    retry_backoff_max = MAX_COUNTDOWN
+    retry_jitter = True
+    max_retries = 8
+
+    def retry(self, args=None, kwargs=None, exc=None, throw=True, eta=None, countdown=None, **options):
+        retry_after = getattr(exc, "retry_after", None) if isinstance(exc, EhrUnavailable) else None
+        if retry_after is not None:
+            countdown = min(retry_after, MAX_COUNTDOWN)
+        return super().retry(
+            args=args, kwargs=kwargs, exc=exc, throw=throw, eta=eta, countdown=countdown, **options
+        )
+
+
+@shared_task(base=SyncTask, bind=True)
+def sync_connection(self, connection: str) -> None:
+    """Sync one EHR connection (a no-op when another worker is syncing it)."""
+    sync.referral_sync(connection=connection, run_id=_run_id(self))
+
+
+@shared_task(base=SyncTask, bind=True)
+def sync_patient(self, connection: str, patient_id: str) -> None:
+    """Sync one patient of a connection now; waits (retries) while the connection's sync runs."""
+    report = sync.referral_sync(connection=connection, patient=patient_id, run_id=_run_id(self))
+    if report.busy:
+        raise self.retry(countdown=BUSY_COUNTDOWN)
+
+
+def _run_id(task: Task) -> str:
+    """The task id: its retries and a redelivery are the same run (claims.claim_take)."""
+    return (task.request.id or "").replace("-", "")
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sync_all() -> int:
+    """Fan out: one sync_connection task per connection a background sync can read. For beat."""
+    names = sync.sync_connections()
+    for name in names:
+        sync_connection.delay(name)
+    log.info("referral sync fanned out", extra={"connections": len(names)})
+    return len(names)
+
+
+@shared_task(acks_late=True, ignore_result=True, autoretry_for=(OperationalError,), max_retries=3)
+def refresh_states() -> int:
+    """Daily: pending referrals past their due date become overdue, booked visits in the past move on."""
+    return referral_states_refresh(today=timezone.localdate())

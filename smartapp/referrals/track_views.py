@@ -1,0 +1,57 @@
+"""Track follow-up from a clinician's chart: sync the patient in the launch's context now, in the background.
+
+POST only (CSRF-protected), for the browser's own open clinician launch (launch.access.launch_for: another
+session's launch is not found, another role is refused and audited). The task is enqueued once the audit
+row ("requested") commits; a broker that is down is audited too and gets a clear message back on the
+chart, never a 500.
+"""
+
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import redirect
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from kombu.exceptions import OperationalError as BrokerUnavailable
+
+from smartapp.ehr import configs
+from smartapp.launch.access import launch_for
+from smartapp.launch.events import audit_launch_event
+
+from .credentials import can_sync
+from .tasks import sync_patient
+
+STARTED = (
+    "Follow-up tracking started: this patient's referrals and visits are being synced for the care team."
+)
+NOT_SET_UP = "Follow-up tracking is not set up for this EHR."
+NO_PATIENT = "This launch has no patient to track."
+QUEUE_DOWN = (
+    "Follow-up tracking could not start: the background job queue is unavailable. Please try again later."
+)
+
+
+@never_cache
+@require_POST
+def track_follow_up(request, launch_id):
+    launch = launch_for(request, launch_id, roles=("clinician",))
+    config = configs.by_name(launch.config_name)
+    if not launch.patient_id:
+        outcome, level, text = "no_patient", messages.ERROR, NO_PATIENT
+    elif config is None or not can_sync(config):
+        outcome, level, text = "not_set_up", messages.ERROR, NOT_SET_UP
+    else:
+        outcome, level, text = _enqueue(request, launch)
+    if outcome != "queued":  # a queued request was audited with the enqueueing
+        audit_launch_event(request, launch, action="referrals.track", outcome=outcome)
+    messages.add_message(request, level, text)
+    return redirect("chart", launch_id=launch.pk)
+
+
+def _enqueue(request, launch) -> tuple[str, int, str]:
+    try:
+        with transaction.atomic():
+            audit_launch_event(request, launch, action="referrals.track", outcome="requested")
+            transaction.on_commit(lambda: sync_patient.delay(launch.config_name, launch.patient_id))
+    except BrokerUnavailable:
+        return "broker_unavailable", messages.ERROR, QUEUE_DOWN
+    return "queued", messages.SUCCESS, STARTED
