@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("smartapp.launch.urls")),
     path("", include("smartapp.chart.urls")),
     path("", include("smartapp.referrals.urls")),
+    path("", include("smartapp.audit.urls")),
 ]
 
 if settings.SANDBOX_ENABLED:

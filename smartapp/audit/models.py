@@ -5,6 +5,25 @@ class AppendOnly(Exception):
     pass
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Reads, and single inserts (audit_record chains each): no update, delete or bulk write."""
+
+    def update(self, **kwargs):
+        raise AppendOnly("audit events cannot be changed")
+
+    def delete(self):
+        raise AppendOnly("audit events cannot be deleted")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AppendOnly("audit events cannot be changed")
+
+    def bulk_create(self, objs, *args, **kwargs):
+        raise AppendOnly("audit events are appended one at a time, chained, by audit_record")
+
+    def update_or_create(self, defaults=None, create_defaults=None, **kwargs):
+        raise AppendOnly("audit events cannot be changed")
+
+
 class AuditEvent(models.Model):
     """One audited action. Never updated or deleted; `mac` chains it to the event before it."""
 
@@ -25,7 +44,10 @@ class AuditEvent(models.Model):
     prev_mac = models.CharField(max_length=64)
     mac = models.CharField(max_length=64)
 
+    objects = AppendOnlyQuerySet.as_manager()
+
     class Meta:
+        base_manager_name = "objects"
         indexes = [
             models.Index(fields=["patient_ref", "seq"], name="audit_by_patient"),
             models.Index(fields=["user_id", "seq"], name="audit_by_user"),

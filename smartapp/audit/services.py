@@ -28,7 +28,10 @@ def audit_record(
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
-    last = AuditEvent.objects.select_for_update().order_by("-seq").only("mac").first()
+    # No SELECT ... FOR UPDATE: it needs the UPDATE privilege, which production's role lacks
+    # (docs/security.md). The lock above serializes appends; under READ COMMITTED this read, taken after
+    # it, sees the event the previous holder committed.
+    last = AuditEvent.objects.order_by("-seq").only("mac").first()
     event = AuditEvent(
         ts=timezone.now(),
         action=action,
@@ -40,14 +43,25 @@ def audit_record(
         patient_ref=patient_ref,
         resource_types=",".join(sorted(set(resource_types))),
         detail=detail or {},
-        ip=request.META.get("REMOTE_ADDR") if request is not None else None,
-        user_agent=(request.META.get("HTTP_USER_AGENT", "") if request is not None else "")[:200],
+        ip=_ip(request),
+        user_agent=_user_agent(request),
         key_id=len(settings.AUDIT_HMAC_KEYS) - 1,  # keys are listed oldest first; the newest signs
     )
     event.prev_mac = last.mac if last else chain.GENESIS
     event.mac = chain.mac_for(event, event.prev_mac)
     event.save()
     return event
+
+
+def _ip(request) -> str | None:
+    # In the form the database gives back (PostgreSQL's inet rewrites IPv6), so the mac still matches.
+    raw = request.META.get("REMOTE_ADDR") if request is not None else None
+    return AuditEvent._meta.get_field("ip").get_prep_value(raw or None)
+
+
+def _user_agent(request) -> str:
+    # A NUL would make PostgreSQL refuse the row, and with it the audited action.
+    return (request.META.get("HTTP_USER_AGENT", "") if request is not None else "").replace("\x00", "")[:200]
 
 
 def _request_user_id(request) -> int | None:
