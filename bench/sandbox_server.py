@@ -31,20 +31,25 @@ class Sandbox:
         return f"{self.origin}/sandbox/fhir"
 
 
+SEED_PATIENTS = (("seed_sandbox", "--anchor-date", ANCHOR_DATE),)
+
+
 @contextmanager
-def running_sandbox(*, latency_ms: int):
+def running_sandbox(*, latency_ms: int, seed_commands=SEED_PATIENTS):
     """Create, seed and serve a sandbox with `latency_ms` added to every FHIR request; stop it on exit.
 
+    `seed_commands` are the manage.py commands that fill it (default: the synthetic patients).
     Also exports its environment into os.environ, so a later `django.setup()` here uses the same database.
     """
     with tempfile.TemporaryDirectory(prefix="smartapp-bench-") as tmp:
         port = _free_port()
         env = _server_env(Path(tmp), port)
         os.environ.update(env)
-        _manage(env, "migrate", "--verbosity", "0")
-        _manage(env, "seed_sandbox", "--anchor-date", ANCHOR_DATE)
+        manage(env, "migrate", "--verbosity", "0")
+        for command in seed_commands:
+            manage(env, *command)
         if latency_ms > 0:
-            _manage(env, "sandbox_fault", "on", "latency_ms", "--value", str(latency_ms))
+            manage(env, "sandbox_fault", "on", "latency_ms", "--value", str(latency_ms))
         server = _start_gunicorn(env, port, Path(tmp) / "server.log")
         try:
             sandbox = Sandbox(origin=f"http://127.0.0.1:{port}", env=env)
@@ -66,6 +71,7 @@ def _server_env(tmp: Path, port: int) -> dict[str, str]:
         "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}",
         "EGRESS_ALLOWED_HOSTS": "127.0.0.1",
         "APP_ORIGIN": f"http://127.0.0.1:{port}",
+        "SANDBOX_APP_ORIGINS": f"http://127.0.0.1:{port}",
         "LOG_LEVEL": "WARNING",
     }
 
@@ -76,7 +82,8 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _manage(env: dict[str, str], *args: str) -> None:
+def manage(env: dict[str, str], *args: str) -> None:
+    """Run a manage.py command against the benchmark's sandbox database."""
     subprocess.run(
         [sys.executable, "manage.py", *args], cwd=REPO, env=env, check=True, stdout=subprocess.DEVNULL
     )
