@@ -5,13 +5,13 @@ A note's specialty is taken from the most specific source the EHR filled in: the
 (consult, discharge summary, progress note). Entered-in-error notes are never shown, only counted.
 """
 
-import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from smartapp.chart import coding
 from smartapp.chart.authors import author_names, note_author
 from smartapp.chart.coding import SHORT_LIMIT, TEXT_LIMIT
+from smartapp.ehr.dates import parse_fhir_datetime
 
 LOINC_SYSTEM = "http://loinc.org"
 NOTE_TYPE_GROUPS = {
@@ -24,12 +24,6 @@ UNTITLED = "Untitled note"
 ENTERED_IN_ERROR = "entered-in-error"
 MAX_ATTACHMENTS = 20  # per note; a real note has one or two
 MAX_SIZE = 2**53  # attachment.size beyond this is nonsense, not a size
-
-# FHIR dateTime/instant: a year, optionally month, day, then a time with an optional zone.
-_FHIR_DATE = re.compile(
-    r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2})"
-    r"(?:T([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?)?)?"
-)
 
 
 @dataclass(frozen=True)
@@ -247,23 +241,6 @@ def _note_date(document: dict) -> datetime | None:
     context = document.get("context") if isinstance(document.get("context"), dict) else {}
     period = context.get("period") if isinstance(context.get("period"), dict) else {}
     return parse_fhir_datetime(document.get("date")) or parse_fhir_datetime(period.get("start"))
-
-
-def parse_fhir_datetime(value) -> datetime | None:
-    """A FHIR date, dateTime or instant as an aware datetime (partial dates at their start), else None."""
-    match = _FHIR_DATE.fullmatch(value.strip()) if isinstance(value, str) and len(value) <= 64 else None
-    if not match:
-        return None
-    year, month, day, hour, minute, second, zone = match.groups()
-    try:
-        moment = datetime(
-            int(year), int(month or 1), int(day or 1), int(hour or 0), int(minute or 0), int(second or 0)
-        )
-        if zone and zone != "Z":
-            return datetime.fromisoformat(moment.isoformat() + zone)
-        return moment.replace(tzinfo=UTC)
-    except ValueError:  # month 13, February 30th, hour 25, zone +99:00
-        return None
 
 
 def _attachments(contents) -> tuple[NoteAttachment, ...]:

@@ -1,8 +1,9 @@
 """Reading FHIR R4 data types out of untrusted JSON: every reader returns a safe empty value on bad input."""
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 
+from smartapp.ehr.dates import parse_fhir_datetime
 from smartapp.ehr.ids import is_fhir_id
 
 from .facts import Version
@@ -10,9 +11,6 @@ from .facts import Version
 TEXT_LIMIT = 200
 CODE_LIMIT = 64
 REF_LIMIT = 140
-_FHIR_DATE = re.compile(
-    r"(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?)?)?"
-)
 _RESOURCE_TYPE = re.compile(r"[A-Z][A-Za-z]{1,63}")
 
 
@@ -93,33 +91,16 @@ def contained(resource: dict, reference) -> dict:
     return next((c for c in dicts(resource.get("contained")) if c.get("id") == target[1:]), {})
 
 
-def parse_datetime(value) -> datetime | None:
-    """A FHIR date, dateTime or instant as an aware datetime (partial dates at their start), else None."""
-    match = _FHIR_DATE.fullmatch(value.strip()) if isinstance(value, str) and len(value) <= 64 else None
-    if not match:
-        return None
-    year, month, day, hour, minute, second, zone = match.groups()
-    try:
-        moment = datetime(
-            int(year), int(month or 1), int(day or 1), int(hour or 0), int(minute or 0), int(second or 0)
-        )
-        if zone and zone != "Z":
-            return datetime.fromisoformat(moment.isoformat() + zone).astimezone(UTC)
-        return moment.replace(tzinfo=UTC)
-    except ValueError:  # month 13, February 30th, hour 25, zone +99:00
-        return None
-
-
 def parse_date(value) -> date | None:
     """The calendar date a FHIR date or dateTime names (as written, before any time-zone shift)."""
-    moment = parse_datetime(value[:10] if isinstance(value, str) else None)
+    moment = parse_fhir_datetime(value[:10] if isinstance(value, str) else None)
     return moment.date() if moment else None
 
 
 def version_of(resource: dict) -> Version:
     """meta.lastUpdated and meta.versionId."""
     meta = resource.get("meta") if isinstance(resource.get("meta"), dict) else {}
-    return Version(parse_datetime(meta.get("lastUpdated")), text(meta.get("versionId"), CODE_LIMIT))
+    return Version(parse_fhir_datetime(meta.get("lastUpdated")), text(meta.get("versionId"), CODE_LIMIT))
 
 
 def own_ref(resource, resource_type: str) -> str:

@@ -14,8 +14,8 @@ from smartapp.chart.notes import (
     filter_notes,
     group_notes,
     note_filter_choices,
-    parse_fhir_datetime,
 )
+from smartapp.ehr.dates import parse_fhir_datetime
 
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
