@@ -3,9 +3,19 @@
 import os
 
 from celery import Celery
+from celery.signals import after_setup_logger, after_setup_task_logger
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartapp.settings")
 
 app = Celery("smartapp")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def _redact_worker_logs(logger, **kwargs):
+    """The worker replaces the root logger's handlers with its own: give them the PHI filter too."""
+    from smartapp.core.log_redaction import attach
+
+    attach(logger)
