@@ -9,6 +9,9 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from cryptography.fernet import Fernet
+from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -49,6 +52,31 @@ SMARTAPP_SIGNING_KEY_FILE = env("SMARTAPP_SIGNING_KEY_FILE", default="")
 # The app's public origin, for redirect URIs (never taken from the Host header).
 APP_ORIGIN = env("APP_ORIGIN") if PRODUCTION else env("APP_ORIGIN", default="http://127.0.0.1:8000")
 
+
+def _refuse(variable: str, why: str):
+    raise ImproperlyConfigured(f"{variable} {why}")
+
+
+# Production refuses to start with a weak or malformed secret; a missing one already stopped it above.
+if PRODUCTION:
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure"):
+        _refuse("DJANGO_SECRET_KEY", "must be at least 50 random characters in production")
+    if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
+        _refuse("DJANGO_ALLOWED_HOSTS", "must name the app's hosts in production (no *)")
+    if DEBUG:
+        _refuse("DJANGO_DEBUG", "must be off in production: error pages would show patient data")
+    if not APP_ORIGIN.startswith("https://"):
+        _refuse("APP_ORIGIN", "must be the app's https:// origin in production")
+    if not AUDIT_HMAC_KEYS or any(len(key) < 32 for key in AUDIT_HMAC_KEYS):
+        _refuse("AUDIT_HMAC_KEYS", "must hold keys of at least 32 characters in production")
+if not FIELD_ENCRYPTION_KEYS:
+    _refuse("FIELD_ENCRYPTION_KEYS", "must hold at least one Fernet key")
+for _key in FIELD_ENCRYPTION_KEYS:
+    try:
+        Fernet(_key)
+    except ValueError:
+        _refuse("FIELD_ENCRYPTION_KEYS", "holds a value that is not a Fernet key (32 url-safe base64 bytes)")
+
 # The built-in sandbox EHR: on in development, off in production unless asked for.
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=not PRODUCTION)
 
@@ -73,10 +101,14 @@ if SANDBOX_ENABLED:
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "smartapp.core.middleware.NoStoreMiddleware",
+    "smartapp.launch.embedding.ContentSecurityPolicyMiddleware",
+    "smartapp.launch.embedding.EmbeddedCookiesMiddleware",  # before the middlewares that set the cookies
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "smartapp.launch.session_policy.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -148,6 +180,57 @@ LOGGING = {
         "oauthlib": {"level": "WARNING"},
         "urllib3": {"level": "WARNING"},
     },
+}
+
+# --- Sessions, cookies and response headers (docs/security.md) ---------------------------------------
+# Server-side sessions in the database: the cookie carries a random id only, never data or tokens.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Automatic logoff (launch/session_policy.py): seconds without a request, and seconds after sign-in.
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=15 * 60)
+SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=12 * 3600)
+SESSION_TIMEOUT_EXEMPT_PATHS = ["/sandbox/"] if SANDBOX_ENABLED else []  # the sandbox EHR is not the app
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT  # no session row outlives the absolute limit
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Secure cookies need https: always in production; in development only when APP_ORIGIN is https (over
+# http://127.0.0.1 a Secure cookie would never come back).
+_SECURE_COOKIES = PRODUCTION or APP_ORIGIN.startswith("https://")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _SECURE_COOKIES
+SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = True
+# Lax, because the EHR's redirect back to /callback/ is a top-level navigation that must carry the cookie
+# (Strict would drop it). An EHR that frames the app (embedding = "iframe" in launch_configs/) makes the
+# app a third party, which needs SameSite=None: launch/embedding.py switches both cookies then.
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+if _SECURE_COOKIES:  # __Host-: Secure, Path=/, no Domain, so no sibling subdomain can set or shadow them
+    SESSION_COOKIE_NAME, CSRF_COOKIE_NAME = "__Host-sessionid", "__Host-csrftoken"
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"  # embeddable views are exempted only while an EHR frames the app
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load-balancer probes may come over plain http
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # the TLS-terminating proxy sets it
+    SECURE_HSTS_SECONDS = 31_536_000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# django-csp: no inline script anywhere; launch/embedding.py adds the EHR hosts to form-action and, on
+# pages an EHR may frame, its origins to frame-ancestors. The nonce is used only by the EHR's colours
+# (templates/base.html) and appears in the header only on pages that have them.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
 }
 
 # --- Celery -------------------------------------------------------------------------------------

@@ -9,10 +9,12 @@ from django.views.decorators.http import require_GET
 from smartapp.chart.note_fetch import note_open
 from smartapp.ehr.errors import EhrError, EhrForbidden
 from smartapp.launch.access import audited_client, launch_for
+from smartapp.launch.embedding import embeddable, frame_ancestors
 from smartapp.launch.problems import problem_page, reason_for
 
 ROLES = ("clinician", "patient")
-# The note's own HTML gets a sandboxed origin with nothing allowed: no script, no remote anything.
+# The note's own HTML gets a sandboxed origin with nothing allowed: no script, no remote anything. Only the
+# note page frames it (plus, above that page, an EHR that embeds the app: frame-ancestors checks them all).
 CONTENT_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
@@ -27,6 +29,7 @@ def _no_store(response):
     return response
 
 
+@embeddable
 @never_cache
 @require_GET
 def note_page(request, launch_id, document_id):
@@ -60,6 +63,7 @@ def note_content(request, launch_id, document_id):
         response["Content-Disposition"] = f'{disposition}; filename="note.pdf"'
     else:
         response = HttpResponse(body.message or body.text, content_type="text/plain; charset=utf-8")
-    response["Content-Security-Policy"] = CONTENT_CSP
+    framers = " ".join(frame_ancestors(own_origin=True))
+    response["Content-Security-Policy"] = f"{CONTENT_CSP}; frame-ancestors {framers}"
     response["X-Content-Type-Options"] = "nosniff"
     return _no_store(response)

@@ -13,6 +13,7 @@ from smartapp.chart.reuse import keep_chart, reused_chart
 from smartapp.ehr.errors import EhrError
 from smartapp.ehr.style import smart_style
 from smartapp.launch.access import audited_client, launch_for
+from smartapp.launch.embedding import embeddable
 from smartapp.launch.events import audit_launch_event
 from smartapp.launch.problems import problem_page, reason_for
 
@@ -53,18 +54,21 @@ def _render_for(request, launch_id, *, roles, template, rows):
     return response
 
 
+@embeddable
 @never_cache
 @require_http_methods(["GET", "POST"])  # POST: the notes filter (search words stay out of URLs)
 def clinician_chart(request, launch_id):
     return _render_for(request, launch_id, roles=("clinician",), template="chart/chart.html", rows=chart_rows)
 
 
+@embeddable
 @never_cache
 @require_http_methods(["GET", "POST"])
 def patient_view(request, launch_id):
     return _render_for(request, launch_id, roles=("patient",), template="chart/me.html", rows=patient_rows)
 
 
+@embeddable
 @never_cache
 @require_GET
 def print_chart(request, launch_id):

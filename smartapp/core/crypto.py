@@ -1,8 +1,11 @@
 """Encryption at rest for tokens and secrets: a rotatable key set, each ciphertext bound to its row.
 
 Keys: settings.FIELD_ENCRYPTION_KEYS, newest first (Fernet keys). New writes use the newest; any key
-decrypts. Fernet has no associated data, so the plaintext carries the id of the row it belongs to and
-decryption checks it: a ciphertext copied into another row does not decrypt there.
+decrypts. To rotate, put a new key first, run `manage.py reencrypt_secrets` (every column a model lists in
+its `encrypted_fields` moves to the newest key), then drop the old key.
+
+Fernet has no associated data, so the plaintext carries the id of the row it belongs to and decryption
+checks it: a ciphertext copied into another row does not decrypt there.
 """
 
 import json
@@ -37,6 +40,15 @@ def decrypt(ciphertext: str, *, bound_to: str) -> str:
     if payload.get("row") != bound_to:
         raise DecryptionFailed()
     return payload["v"]
+
+
+def is_current(ciphertext: str) -> bool:
+    """True when the newest key alone decrypts `ciphertext` (nothing to re-encrypt)."""
+    try:
+        Fernet(settings.FIELD_ENCRYPTION_KEYS[0]).decrypt(ciphertext.encode())
+    except InvalidToken:
+        return False
+    return True
 
 
 def rotate(ciphertext: str) -> str:

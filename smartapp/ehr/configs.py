@@ -4,6 +4,8 @@ A registration is *enabled* when its client id is known (in the file, or in the 
 file names). Only enabled registrations can be launched from, and only their hosts are reachable.
 A file that does not validate stops start-up with a message naming the file and the field.
 An optional `[backend]` table names the SMART Backend Services client (private_key_jwt) of the same EHR.
+`embedding = "iframe"` says the EHR shows the app inside a frame of its own pages: their origins
+(`embedding_origins`, by default the issuer's) may then frame the app, and its cookies are SameSite=None.
 """
 
 import os
@@ -19,6 +21,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 
 PERSONAS = ("clinician", "patient", "coordinator", "backend")
+EMBEDDINGS = ("window", "iframe")
 CLIENT_AUTH = ("public", "client_secret_basic", "private_key_jwt")
 VENDORS = ("sandbox", "smart_launcher", "epic", "oracle", "athena", "meditech")
 _LOOPBACK = re.compile(r"^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[?::1\]?)$")
@@ -40,6 +43,7 @@ _FIELDS = frozenset(
         "extra_hosts",
         "coordinators",
         "embedding",
+        "embedding_origins",
         "notes",
         "backend",
     ]
@@ -68,6 +72,7 @@ class LaunchConfig:
     embedding: str
     source: str
     backend_client_id: str = ""  # the Backend Services client ("" when none is registered or known)
+    embedding_origins: tuple[str, ...] = ()  # origins that may frame the app (only with embedding "iframe")
 
     @property
     def enabled(self) -> bool:
@@ -159,14 +164,16 @@ def _parse(path: Path) -> LaunchConfig:
     if client_id and client_auth == "client_secret_basic" and not secret:
         _fail(source, f"client_secret_basic needs the secret in ${data.get('client_secret_env', '?')}")
     backend_client_id = _backend_client_id(source, data)  # validated even while the registration is off
+    embedding, embedding_origins = _embedding(source, data, issuer)
     return LaunchConfig(
         name=name, title=data.get("title", name), vendor=vendor, issuer=issuer, issuer_pattern=pattern,
         client_id=client_id, client_auth=client_auth, client_secret=secret,
         scope_grammar=data.get("scope_grammar", "v2"),
         scopes={persona: " ".join(scope.split()) for persona, scope in scopes.items()},
         extra_hosts=tuple(h.lower() for h in data.get("extra_hosts", [])),
-        coordinators=frozenset(data.get("coordinators", [])), embedding=data.get("embedding", "window"),
+        coordinators=frozenset(data.get("coordinators", [])), embedding=embedding,
         source=source, backend_client_id=backend_client_id if client_id else "",
+        embedding_origins=embedding_origins,
     )  # fmt: skip
 
 
@@ -186,6 +193,27 @@ def _backend_client_id(source: str, data: dict) -> str:
     if not scopes or not all(s.startswith("system/") for s in scopes):
         _fail(source, "`[backend]` needs `[scopes] backend` made of system/ scopes only")
     return backend.get("client_id") or os.environ.get(backend["client_id_env"], "")
+
+
+def _embedding(source: str, data: dict, issuer: str) -> tuple[str, tuple[str, ...]]:
+    """("window" | "iframe", the origins allowed to frame the app): only exact origins, never wildcards."""
+    embedding, origins = data.get("embedding", "window"), data.get("embedding_origins", [])
+    if embedding not in EMBEDDINGS:
+        _fail(source, f"`embedding` must be one of {EMBEDDINGS}")
+    if not isinstance(origins, list) or not all(
+        isinstance(o, str) and canonical_issuer(o) == o and urlsplit(o).path == "" for o in origins
+    ):
+        _fail(source, "`embedding_origins` must list origins like https://ehr.example.org (no path)")
+    if embedding == "window":
+        return embedding, ()
+    if not origins and not issuer:
+        _fail(source, '`embedding = "iframe"` with an `issuer_pattern` needs `embedding_origins`')
+    return embedding, tuple(origins) or (_origin(issuer),)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _issuer(source: str, data: dict) -> tuple[str, str]:
@@ -230,6 +258,11 @@ def allowed_hosts() -> frozenset[str]:
     for config in enabled_configs():
         hosts |= config.hosts()
     return frozenset(h.lower() for h in hosts)
+
+
+def embedding_origins() -> frozenset[str]:
+    """Origins of the EHR pages that frame the app: those of enabled registrations with embedding "iframe"."""
+    return frozenset(origin for config in enabled_configs() for origin in config.embedding_origins)
 
 
 def _reset(setting, **kwargs):

@@ -42,6 +42,8 @@ class PendingAuthorization(models.Model):
     scope = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
 
+    encrypted_fields = ("code_verifier",)  # rotated by `manage.py reencrypt_secrets`
+
     def __str__(self):
         return f"pending authorization {self.pk}"
 
@@ -80,6 +82,8 @@ class Grant(models.Model):
     # Single-flight refresh: the worker that set this (by a conditional UPDATE) refreshes; others wait.
     refresh_claimed_until = models.DateTimeField(null=True, blank=True)
     relaunch_needed = models.BooleanField(default=False)
+
+    encrypted_fields = ("access_token", "refresh_token")  # rotated by `manage.py reencrypt_secrets`
 
     def __str__(self):
         return f"grant of {self.launch_id}"

@@ -5,18 +5,18 @@ import logging
 from django.conf import settings
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from smartapp.audit.services import audit_record
 from smartapp.ehr import app_keys, configs
 from smartapp.ehr.errors import EhrAuthExpired, EhrBadResponse, EhrUnavailable, LaunchRejected
-from smartapp.launch import begin, grants
-from smartapp.launch.complete import SESSION_LAUNCHES, landing_url, launch_complete
-from smartapp.launch.events import audit_launch_event
-from smartapp.launch.models import Launch
+from smartapp.launch import begin
+from smartapp.launch.complete import landing_url, launch_complete
+from smartapp.launch.embedding import embeddable
 from smartapp.launch.problems import problem_page, reason_for
+from smartapp.launch.session_policy import starts_over
+from smartapp.launch.signout import session_end, signed_out_page
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,8 @@ def _to_ehr(url: str) -> HttpResponseRedirect:
     return response
 
 
+@starts_over
+@embeddable
 @never_cache
 @require_GET
 def ehr_launch(request):
@@ -47,6 +49,7 @@ def ehr_launch(request):
     return _to_ehr(url)
 
 
+@starts_over
 @never_cache
 @require_POST
 def standalone_launch(request, config_name: str):
@@ -60,6 +63,7 @@ def standalone_launch(request, config_name: str):
     return _to_ehr(url)
 
 
+@embeddable
 @never_cache
 @require_GET
 def callback(request, config_name: str):
@@ -74,19 +78,12 @@ def callback(request, config_name: str):
     return response
 
 
+@embeddable
 @require_POST
 def logout(request):
     """Revoke this browser's EHR tokens where the EHR allows it, end its launches, clear the session."""
-    ids = request.session.get(SESSION_LAUNCHES, [])
-    for launch in Launch.objects.filter(pk__in=ids, user_id=request.user.pk, ended_at__isnull=True):
-        grants.grant_end(launch)
-        Launch.objects.filter(pk=launch.pk).update(ended_at=timezone.now())
-        audit_launch_event(request, launch, action="logout", outcome="success")
-    request.session.flush()
-    response = render(request, "launch/signed_out.html")
-    response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
-    response["Cache-Control"] = "no-store"
-    return response
+    session_end(request, action="logout", outcome="success")
+    return signed_out_page(request, reason="logout")
 
 
 @require_GET

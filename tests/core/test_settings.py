@@ -19,7 +19,7 @@ def _django(env_overrides: dict) -> subprocess.CompletedProcess:
 
 PRODUCTION_ENV = {
     "SMARTAPP_ENV": "production",
-    "DJANGO_SECRET_KEY": "x" * 60,
+    "DJANGO_SECRET_KEY": "a-long-random-looking-secret-key-for-tests-0123456789-abcdefghij",
     "DJANGO_ALLOWED_HOSTS": "a.example.org",
     "APP_ORIGIN": "https://a.example.org",
     "FIELD_ENCRYPTION_KEYS": "UJb2aJ0AxfO7G3kCkdm8dmpT4W0P35bsr0OxTJzXxM0=",

@@ -178,3 +178,62 @@ def test_a_backend_client_needs_system_scopes(config_dir, scopes):
     configs.all_configs.cache_clear()
     with pytest.raises(ConfigInvalid, match="system/ scopes"):
         configs.all_configs()
+
+
+_IFRAME = 'name = "bad"\nvendor = "epic"\n'
+
+
+@pytest.mark.parametrize(
+    ("body", "complaint"),
+    [
+        (_IFRAME + 'issuer = "https://a.example/fhir"\nembedding = "popup"\n', "`embedding`"),
+        (
+            _IFRAME + 'issuer_pattern = "https://a\\\\.example/.*"\nembedding = "iframe"\n',
+            "needs `embedding_origins`",
+        ),
+        (
+            _IFRAME + 'issuer = "https://a.example/fhir"\nembedding = "iframe"\n'
+            'embedding_origins = ["https://ehr.example/app"]\n',
+            "`embedding_origins`",
+        ),
+        (
+            _IFRAME + 'issuer = "https://a.example/fhir"\nembedding = "iframe"\n'
+            'embedding_origins = ["http://ehr.example"]\n',
+            "`embedding_origins`",
+        ),
+    ],
+)
+def test_an_invalid_embedding_stops_start_up(config_dir, body, complaint):
+    _write(config_dir, "bad", body)
+    configs.all_configs.cache_clear()
+    with pytest.raises(ConfigInvalid, match="bad.toml") as raised:
+        configs.all_configs()
+    assert complaint in str(raised.value)
+
+
+def test_an_iframe_registration_is_framed_by_its_issuer_origin_unless_told_otherwise(config_dir):
+    _write(
+        config_dir,
+        "ehr",
+        'name = "ehr"\nvendor = "epic"\nissuer = "https://fhir.ehr.example:8443/R4"\nclient_id = "x"\n'
+        'embedding = "iframe"\n',
+    )
+    _write(
+        config_dir,
+        "other",
+        'name = "other"\nvendor = "epic"\nissuer = "https://fhir.other.example/R4"\nclient_id = "y"\n'
+        'embedding = "window"\n',
+    )
+    configs.all_configs.cache_clear()
+    assert configs.embedding_origins() == {"https://fhir.ehr.example:8443"}
+
+
+def test_a_disabled_iframe_registration_frames_nothing(config_dir):
+    _write(
+        config_dir,
+        "ehr",
+        'name = "ehr"\nvendor = "epic"\nissuer = "https://fhir.ehr.example/R4"\nclient_id_env = "UNSET_ID"\n'
+        'embedding = "iframe"\nembedding_origins = ["https://portal.ehr.example"]\n',
+    )
+    configs.all_configs.cache_clear()
+    assert configs.embedding_origins() == frozenset()

@@ -1,6 +1,7 @@
 """EHR launch and standalone launch, end to end through real HTTP against the sandbox EHR."""
 
 import json
+import re
 
 from smartapp.launch.models import Grant, Launch, PendingAuthorization
 from smartapp.sandbox.synthetic import catalog
@@ -144,4 +145,7 @@ def test_the_chart_takes_the_ehrs_colours_from_smart_style_url(browser, app_url)
     page = ehr_launch(browser, app_url, catalog.TYPICAL_PATIENT_ID)
     launch = Launch.objects.get(pk=launch_id_of(page))
     assert launch.smart_style_url.endswith("/sandbox/auth/smart-style.json")
-    assert "<style>:root { --accent: #1f5fa8;" in page.text
+    style = re.search(r'<style nonce="([^"]+)">:root \{ --accent: #1f5fa8;', page.text)
+    assert style, "the EHR's colours are missing"
+    # The one inline style runs under CSP only by its per-response nonce (no 'unsafe-inline').
+    assert f"style-src 'self' 'nonce-{style.group(1)}'" in page.headers["Content-Security-Policy"]
