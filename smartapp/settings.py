@@ -169,15 +169,39 @@ CACHES = {
     },
 }
 
+# Every handler carries the PHI/secret redaction filter (core/log_redaction.py; docs/security.md "No PHI
+# in logs"). Django's own defaults (DEFAULT_LOGGING) are replaced, not extended: their handlers have no
+# filter, and mail_admins mails tracebacks with local variables.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"phi_redaction": {"()": "smartapp.core.log_redaction.PhiRedactionFilter"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["phi_redaction"]},
+        # runserver's access log: its request lines carry ?code=...&state=... on the callback.
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["phi_redaction"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # fhirclient logs launch parameters and tokens at DEBUG; oauthlib logs request bodies.
     "loggers": {
+        "django": {"level": "INFO", "propagate": True},  # to the filtered root handler only
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        # At DEBUG it logs every missing template variable with the whole context: patient rows included.
+        "django.template": {"level": "INFO"},
+        # fhirclient logs launch parameters and tokens at DEBUG; oauthlib logs request bodies.
         "fhirclient": {"level": "WARNING"},
         "oauthlib": {"level": "WARNING"},
+        "requests_oauthlib": {"level": "WARNING"},
         "urllib3": {"level": "WARNING"},
     },
 }
