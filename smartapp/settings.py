@@ -275,6 +275,18 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
     }
+    if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        # A Redis that stops answering (hung, failing over, a connection dropped on the way) holds a
+        # command this long at most, not forever (kombu's default). Above the worker's 1 s BRPOP poll.
+        CELERY_BROKER_TRANSPORT_OPTIONS |= {"socket_timeout": 3, "socket_connect_timeout": 3}
+# A publish to a broker that is down: one retry, then kombu's OperationalError. With the timeouts above,
+# "track follow-up" says the job queue is unavailable within ~10 s of a hung Redis (at once if refused).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
