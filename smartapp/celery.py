@@ -5,8 +5,11 @@ import os
 from celery import Celery
 from celery.signals import after_setup_logger, after_setup_task_logger
 
+from smartapp.core import broker_fixes
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smartapp.settings")
 
+broker_fixes.apply()  # a worker must survive its Redis restarting (core/broker_fixes.py)
 app = Celery("smartapp")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
