@@ -10,6 +10,11 @@ from dataclasses import dataclass, field
 
 from smartapp.ehr.errors import EhrBadResponse
 
+# Entries on one page: a real page holds _count matches (smartapp asks for 200 at most) plus their
+# _include'd resources. The byte bound alone lets ~20 MB of tiny entries through (100,000 and more), each
+# a dict to build and sort; a page over this is refused before any of that.
+MAX_PAGE_ENTRIES = 5_000
+
 
 @dataclass(frozen=True)
 class SearchResult:
@@ -46,10 +51,12 @@ def combined(pages: Iterable[SearchPage]) -> SearchResult:
     return SearchResult(matches, included, withheld, truncated, requests)
 
 
-def require_bundle(resource: dict) -> dict:
-    """`resource` if it is a Bundle whose entries are objects; EhrBadResponse otherwise."""
+def require_bundle(resource: dict, *, max_entries: int = MAX_PAGE_ENTRIES) -> dict:
+    """`resource` if it is a Bundle of at most `max_entries` entries, all objects; EhrBadResponse else."""
     entries = resource.get("entry", [])
     if resource.get("resourceType") != "Bundle" or not isinstance(entries, list):
+        raise EhrBadResponse()
+    if len(entries) > max_entries:
         raise EhrBadResponse()
     if not all(isinstance(entry, dict) for entry in entries):
         raise EhrBadResponse()

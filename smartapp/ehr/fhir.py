@@ -26,7 +26,14 @@ from fhirclient.server import FHIRServer
 from smartapp.core.http import EgressRefused
 from smartapp.ehr import configs
 from smartapp.ehr.binary import BinaryContent, binary_content, binary_url
-from smartapp.ehr.bundles import EntrySorter, SearchPage, SearchResult, combined, require_bundle
+from smartapp.ehr.bundles import (
+    MAX_PAGE_ENTRIES,
+    EntrySorter,
+    SearchPage,
+    SearchResult,
+    combined,
+    require_bundle,
+)
 from smartapp.ehr.errors import (
     EhrAuthExpired,
     EhrBadResponse,
@@ -82,6 +89,7 @@ class EhrClient:
         session: requests.Session | None = None,
         max_pages: int = 50,
         max_bytes: int = 20_000_000,
+        max_entries: int = MAX_PAGE_ENTRIES,
         on_request=None,
         renew_token: Callable[[str], str] | None = None,
     ):
@@ -92,7 +100,8 @@ class EhrClient:
         self._access_token = access_token
         self._session = session or _default_session()
         self.max_pages = max_pages
-        self.max_bytes = max_bytes
+        self.max_bytes = max_bytes  # per response body, Bundle page or Binary: refused while streaming
+        self.max_entries = max_entries  # per Bundle page: refused before its entries are sorted
         self._on_request = on_request  # on_request(resource_type, kind, status): for audit, never bodies
         # renew_token(stale token) -> a new token, asked once after a 401 (a system token can be re-minted)
         self._renew_token = renew_token
@@ -158,7 +167,7 @@ class EhrClient:
                 error.resume_url = url if query is None else None
                 raise
             sorter = EntrySorter(resource_type)
-            bundle = require_bundle(fetched.json())
+            bundle = require_bundle(fetched.json(), max_entries=self.max_entries)
             sorter.add_page(bundle)
             url, query = walk.follow(bundle), None
             yield sorter.page(number=walk.pages, next_url=url, truncated=walk.truncated, requests=attempts)
