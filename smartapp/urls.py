@@ -11,5 +11,8 @@ urlpatterns = [
     path("", include("smartapp.audit.urls")),
 ]
 
+# An error no view handled: a 503 page for a database outage, a 500 page otherwise (never a trace).
+handler500 = "smartapp.core.errors.server_error"
+
 if settings.SANDBOX_ENABLED:
     urlpatterns += [path("sandbox/", include("smartapp.sandbox.urls"))]

@@ -19,11 +19,20 @@ def patient_banner(patient: dict, *, today: date) -> Banner:
     """The banner: official (else first) name, birth date and age, sex, MRN (else the first identifier)."""
     return Banner(
         name=_display_name(patient.get("name")),
-        birth_date=patient.get("birthDate", "") if isinstance(patient.get("birthDate"), str) else "",
+        birth_date=_cut(patient.get("birthDate"), 10),  # a FHIR date is at most YYYY-MM-DD
         age=_age(patient.get("birthDate"), today),
-        sex=patient.get("gender", "") if isinstance(patient.get("gender"), str) else "",
+        sex=_cut(patient.get("gender"), 64),
         mrn=_mrn(patient.get("identifier")),
     )
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _cut(value, limit: int) -> str:
+    """A string from the EHR, cut to what the banner can show; anything else is ""."""
+    return value.strip()[:limit] if isinstance(value, str) else ""
 
 
 def _display_name(names) -> str:
@@ -58,9 +67,8 @@ def _mrn(identifiers) -> str:
         return ""
     valid = [i for i in identifiers if isinstance(i, dict) and isinstance(i.get("value"), str)]
     for identifier in valid:
-        codings = (
-            identifier.get("type", {}).get("coding", []) if isinstance(identifier.get("type"), dict) else []
-        )
-        if any(isinstance(c, dict) and c.get("code") == MRN_TYPE_CODE for c in codings):
+        kind = identifier.get("type")
+        codings = kind.get("coding") if isinstance(kind, dict) else None
+        if any(isinstance(c, dict) and c.get("code") == MRN_TYPE_CODE for c in _list(codings)):
             return identifier["value"][:64]
     return valid[0]["value"][:64] if valid else ""

@@ -67,12 +67,12 @@ def fetch_chart(client: EhrClient, *, patient_id: str, queries, granted_scope: s
     results = {q.name: SectionData(NOT_GRANTED) for q in queries if q not in runnable}
     with ThreadPoolExecutor(max_workers=len(runnable) + 1) as pool:
         patient = pool.submit(client.read, "Patient", patient_id)
-        futures = {q.name: pool.submit(_fetch_one, client, q) for q in runnable}
+        futures = {q.name: pool.submit(_fetch_one, client, q, patient_id) for q in runnable}
         results |= {name: future.result() for name, future in futures.items()}
         return patient.result(), results
 
 
-def _fetch_one(client: EhrClient, query: SectionQuery) -> SectionData:
+def _fetch_one(client: EhrClient, query: SectionQuery, patient_id: str) -> SectionData:
     try:
         result = client.search(query.resource_type, list(query.params))
     except EhrAuthExpired:
@@ -81,9 +81,25 @@ def _fetch_one(client: EhrClient, query: SectionQuery) -> SectionData:
         return SectionData(FORBIDDEN)
     except EhrError:
         return SectionData(FAILED)
+    if any(_names_another_patient(match, patient_id) for match in result.matches):
+        # The EHR answered this patient's search with someone else's record: nothing in the answer can be
+        # trusted to be this patient's, so none of it is shown (a patient-safety rule, like FAILED's).
+        return SectionData(FAILED, requests=result.requests)
     return SectionData(
         _state_of(result), result.matches, result.included, len(result.withheld), result.requests
     )
+
+
+def _names_another_patient(resource: dict, patient_id: str) -> bool:
+    """True when the resource's patient (AllergyIntolerance.patient, else .subject) is a Patient reference
+    to someone other than `patient_id`. A resource naming no patient by a literal reference (none, a
+    contained "#id", a urn:) is left to the EHR's search."""
+    reference = resource.get("patient", resource.get("subject"))
+    target = reference.get("reference") if isinstance(reference, dict) else None
+    if not isinstance(target, str) or not target.strip() or target.startswith(("#", "urn:")):
+        return False
+    parts = target.split("/_history/")[0].rstrip("/").split("/")
+    return len(parts) < 2 or parts[-2] != "Patient" or parts[-1] != patient_id
 
 
 def _state_of(result: SearchResult) -> str:

@@ -6,10 +6,12 @@ open, and of an allowed role: changing the id in a URL never reaches another lau
 
 import uuid
 from contextlib import contextmanager
+from typing import NoReturn
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from smartapp.audit.services import audit_record
 from smartapp.ehr.fhir import EhrClient
 from smartapp.launch.complete import SESSION_LAUNCHES
 from smartapp.launch.events import audit_launch_event
@@ -18,18 +20,29 @@ from smartapp.launch.models import Launch
 
 
 def launch_for(request, launch_id, *, roles: tuple[str, ...]) -> Launch:
-    """The open launch `launch_id` of this browser and user, in one of `roles`; 404 or 403 otherwise."""
+    """The open launch `launch_id` of this browser and user, in one of `roles`; 404 or 403 otherwise.
+
+    Both refusals are audited (access.denied): another browser's launch, an ended one, a made-up id.
+    """
     key = str(launch_id)
     if not request.user.is_authenticated or key not in request.session.get(SESSION_LAUNCHES, []):
-        raise Http404("No such launch in this session.")
+        _not_found(request, key)
     try:
         launch = Launch.objects.get(pk=uuid.UUID(key), user=request.user, ended_at__isnull=True)
     except (Launch.DoesNotExist, ValueError):
-        raise Http404("No such launch in this session.") from None
+        _not_found(request, key)
     if launch.persona not in roles:
         audit_launch_event(request, launch, action="access.denied", outcome="wrong_role")
         raise PermissionDenied("This page is not for your role.")
     return launch
+
+
+def _not_found(request, key: str) -> NoReturn:
+    # The id from the URL is the app's own launch uuid (never PHI); it tells an auditor what was tried.
+    audit_record(
+        action="access.denied", outcome="launch_not_found", request=request, detail={"launch": key[:64]}
+    )
+    raise Http404("No such launch in this session.")
 
 
 @contextmanager
@@ -37,7 +50,8 @@ def audited_client(request, launch: Launch):
     """An EhrClient with this launch's (refreshed if needed) token; every request it made is audited.
 
     Requests may run on worker threads (a chart searches concurrently); their audit events are written
-    here, on the request's thread, when the block ends, failures included.
+    here, on the request's thread, when the block ends, failures included. A record the block refuses as
+    not this launch's (Http404: a note of another patient) is audited as access.denied after them.
     """
     events = []  # list.append is atomic: safe from the client's threads
 
@@ -45,10 +59,16 @@ def audited_client(request, launch: Launch):
         events.append((resource_type, kind, status))
 
     client = EhrClient(base_url=launch.issuer, access_token=grant_access_token(launch), on_request=remember)
+    refused = False
     try:
         yield client
+    except Http404:
+        refused = True
+        raise
     finally:
         for resource_type, kind, status in events:
             audit_launch_event(
                 request, launch, action=f"fhir.{kind}", outcome=str(status), resource_types=[resource_type]
             )
+        if refused:
+            audit_launch_event(request, launch, action="access.denied", outcome="record_not_found")

@@ -4,8 +4,8 @@ for referrals of the EHR connections they signed in from (access.py). Every resp
 import secrets
 
 from django.core.paginator import Paginator
-from django.http import HttpResponseRedirect, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -61,7 +61,7 @@ def worklist(request):
 @require_GET
 def detail(request, pk: int):
     coordinator = coordinator_for(request)
-    referral = get_object_or_404(Referral, pk=pk, connection__in=coordinator.connections)
+    referral = _referral_for(request, coordinator, pk)
     form = OutreachNoteForm(initial={"idempotency_key": secrets.token_urlsafe(24)})
     return _detail_page(request, coordinator, referral, form)
 
@@ -71,7 +71,7 @@ def detail(request, pk: int):
 def outreach_add(request, pk: int):
     """Add an outreach note (CSRF-checked). A resubmitted form carries the same key: still one note."""
     coordinator = coordinator_for(request)
-    referral = get_object_or_404(Referral, pk=pk, connection__in=coordinator.connections)
+    referral = _referral_for(request, coordinator, pk)
     form = OutreachNoteForm(request.POST)
     if not form.is_valid():
         return _detail_page(request, coordinator, referral, form, status=400)
@@ -114,6 +114,17 @@ def export_csv(request):
     )
     response["Content-Disposition"] = f'attachment; filename="worklist-{today.isoformat()}.csv"'
     return _no_store(response)
+
+
+def _referral_for(request, coordinator: Coordinator, pk: int) -> Referral:
+    """The referral `pk` of one of the coordinator's connections; 404, audited, for any other."""
+    referral = Referral.objects.filter(pk=pk, connection__in=coordinator.connections).first()
+    if referral is None:
+        coordinator.audit(
+            request, action="access.denied", outcome="referral_not_found", detail={"referral": pk}
+        )
+        raise Http404("No such referral.")
+    return referral
 
 
 def _detail_page(request, coordinator: Coordinator, referral: Referral, form, *, status: int = 200):
