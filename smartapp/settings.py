@@ -109,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "smartapp.launch.session_policy.SessionTimeoutMiddleware",
+    "smartapp.launch.roles.RoleDeclaredMiddleware",  # default deny: a view without a role is refused
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -239,6 +240,18 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = 31_536_000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# --- Abuse limits (docs/security.md "Abuse limits") ---------------------------------------------------
+# Launch (/launch/, /launch/<ehr>/) and callback requests per client IP (an IPv6 /64) in a fixed window of
+# LAUNCH_RATE_WINDOW seconds, counted in the default cache (set CACHE_URL to a shared Redis in production,
+# or each process counts alone); over it: 429 with Retry-After. 0 turns the limit off.
+LAUNCH_RATE_LIMIT = env.int("LAUNCH_RATE_LIMIT", default=30)
+LAUNCH_RATE_WINDOW = env.int("LAUNCH_RATE_WINDOW", default=60)
+# Request bodies: the app's forms are a few short fields (an outreach note is at most 1,000 characters),
+# and it takes no file uploads. Over these, Django answers 400 before any view runs.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 100
+DATA_UPLOAD_MAX_NUMBER_FILES = 0
 
 # django-csp: no inline script anywhere; launch/embedding.py adds the EHR hosts to form-action and, on
 # pages an EHR may frame, its origins to frame-ancestors. The nonce is used only by the EHR's colours

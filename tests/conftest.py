@@ -66,3 +66,10 @@ def app_url(live_server, settings):
     clients.register_default_app([live_server.url])
     clients.register_default_backend([live_server.url])
     return live_server.url
+
+
+@pytest.fixture(autouse=True)
+def launch_rate_limit_high(settings):
+    """The suite launches many times from 127.0.0.1 (every seeded chart, one after another): far above the
+    production limit. tests/security/test_abuse_limits.py sets its own limit and client addresses."""
+    settings.LAUNCH_RATE_LIMIT = 100_000

@@ -22,3 +22,8 @@ def auditor_required(request) -> None:
     if not is_auditor(request.user):
         audit_record(action="access.denied", outcome="not_auditor", request=request, detail={"page": "audit"})
         raise PermissionDenied("Only auditors can see the audit trail.")
+
+
+def auditor_check(request, roles, view_kwargs) -> None:
+    """The gate of the admin role (core/roles.py)."""
+    auditor_required(request)

@@ -7,6 +7,10 @@ class AuditConfig(AppConfig):
     label = "audit"
 
     def ready(self):
+        from smartapp.audit.access import auditor_check
         from smartapp.audit.guard import connection_prepared
+        from smartapp.core.roles import register_role_check
+
+        register_role_check(("admin",), auditor_check)
 
         connection_created.connect(connection_prepared, dispatch_uid="smartapp.audit.guard")

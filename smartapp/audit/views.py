@@ -14,6 +14,7 @@ from smartapp.audit.export import csv_lines, fhir_bundle_lines, json_lines
 from smartapp.audit.forms import AuditFilterForm
 from smartapp.audit.selectors import audit_events, audit_page
 from smartapp.audit.services import audit_record
+from smartapp.core.roles import requires_role
 
 EXPORTS = {  # format: (lines, content type, file extension)
     "csv": (csv_lines, "text/csv; charset=utf-8", "csv"),
@@ -22,6 +23,7 @@ EXPORTS = {  # format: (lines, content type, file extension)
 }
 
 
+@requires_role("admin")
 @never_cache
 @require_GET
 def events(request):
@@ -39,12 +41,14 @@ def events(request):
     return _no_store(render(request, "audit/events.html", context))
 
 
+@requires_role("admin")
 @never_cache
 @require_GET
 def export_csv(request):
     return _export(request, "csv")
 
 
+@requires_role("admin")
 @never_cache
 @require_GET
 def export_json(request):

@@ -7,6 +7,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
 from smartapp.chart.note_fetch import note_open
+from smartapp.core.roles import requires_role
 from smartapp.ehr.errors import EhrError, EhrForbidden
 from smartapp.launch.access import audited_client, launch_for
 from smartapp.launch.embedding import embeddable, frame_ancestors
@@ -29,6 +30,7 @@ def _no_store(response):
     return response
 
 
+@requires_role(*ROLES)
 @embeddable
 @never_cache
 @require_GET
@@ -43,6 +45,7 @@ def note_page(request, launch_id, document_id):
     return _no_store(render(request, "chart/note.html", context))
 
 
+@requires_role(*ROLES)
 @never_cache
 @require_GET
 @xframe_options_sameorigin

@@ -10,6 +10,7 @@ from smartapp.chart.forms import NoteFilterForm
 from smartapp.chart.mappers import patient_banner
 from smartapp.chart.presenter import chart_rows, patient_rows, style_variables
 from smartapp.chart.reuse import keep_chart, reused_chart
+from smartapp.core.roles import requires_role
 from smartapp.ehr.errors import EhrError
 from smartapp.ehr.style import smart_style
 from smartapp.launch.access import audited_client, launch_for
@@ -54,6 +55,7 @@ def _render_for(request, launch_id, *, roles, template, rows):
     return response
 
 
+@requires_role("clinician")
 @embeddable
 @never_cache
 @require_http_methods(["GET", "POST"])  # POST: the notes filter (search words stay out of URLs)
@@ -61,6 +63,7 @@ def clinician_chart(request, launch_id):
     return _render_for(request, launch_id, roles=("clinician",), template="chart/chart.html", rows=chart_rows)
 
 
+@requires_role("patient")
 @embeddable
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -68,6 +71,7 @@ def patient_view(request, launch_id):
     return _render_for(request, launch_id, roles=("patient",), template="chart/me.html", rows=patient_rows)
 
 
+@requires_role("clinician")
 @embeddable
 @never_cache
 @require_GET

@@ -3,7 +3,10 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from smartapp.core.roles import public
 
+
+@public
 @never_cache
 @require_GET
 def healthz(request):

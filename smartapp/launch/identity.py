@@ -1,4 +1,5 @@
-"""App users come from the EHR: one Django user per (issuer, OpenID `sub`); roles are Django groups."""
+"""App users come from the EHR: one Django user per (issuer, OpenID `sub`); roles are Django groups
+(core.roles.ROLES; created by the launch migration 0002)."""
 
 import hashlib
 
@@ -7,8 +8,6 @@ from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 
 from smartapp.launch.models import Identity
-
-ROLES = ("clinician", "patient", "coordinator", "admin")
 
 
 def user_for(*, issuer: str, sub: str, fhir_user: str, role: str):

@@ -109,6 +109,12 @@ PROBLEMS = {
         "Wait a minute and try again.",
         503,
     ),
+    "rate_limited": Problem(
+        "Too many sign-in attempts",
+        "This network has started more sign-ins in the last minute than smartapp allows.",
+        "Wait a minute, then open smartapp again from your EHR or sign in again. " + _CONTACT,
+        429,
+    ),
     "bad_response": Problem(
         "The EHR answered unexpectedly",
         "The EHR sent something smartapp cannot read.",

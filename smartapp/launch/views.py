@@ -9,12 +9,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from smartapp.audit.services import audit_record
+from smartapp.core.roles import public
 from smartapp.ehr import app_keys, configs
 from smartapp.ehr.errors import EhrAuthExpired, EhrBadResponse, EhrUnavailable, LaunchRejected
 from smartapp.launch import begin
 from smartapp.launch.complete import landing_url, launch_complete
 from smartapp.launch.embedding import embeddable
 from smartapp.launch.problems import problem_page, reason_for
+from smartapp.launch.rate_limits import rate_limited
 from smartapp.launch.session_policy import starts_over
 from smartapp.launch.signout import session_end, signed_out_page
 
@@ -34,8 +36,10 @@ def _to_ehr(url: str) -> HttpResponseRedirect:
     return response
 
 
+@public
 @starts_over
 @embeddable
+@rate_limited("launch")
 @never_cache
 @require_GET
 def ehr_launch(request):
@@ -49,7 +53,9 @@ def ehr_launch(request):
     return _to_ehr(url)
 
 
+@public
 @starts_over
+@rate_limited("launch")
 @never_cache
 @require_POST
 def standalone_launch(request, config_name: str):
@@ -63,7 +69,9 @@ def standalone_launch(request, config_name: str):
     return _to_ehr(url)
 
 
+@public
 @embeddable
+@rate_limited("callback")
 @never_cache
 @require_GET
 def callback(request, config_name: str):
@@ -78,6 +86,7 @@ def callback(request, config_name: str):
     return response
 
 
+@public  # signing out needs no role: it ends whatever this browser holds
 @embeddable
 @require_POST
 def logout(request):
@@ -86,12 +95,14 @@ def logout(request):
     return signed_out_page(request, reason="logout")
 
 
+@public
 @require_GET
 def jwks(request):
     """The app's public keys, for EHRs that authenticate smartapp with private_key_jwt."""
     return JsonResponse(app_keys.public_jwks(), headers={"Cache-Control": "public, max-age=3600"})
 
 
+@public
 @require_GET
 def home(request):
     """The registered EHRs, each with its sign-in buttons (standalone launch)."""

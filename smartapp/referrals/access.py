@@ -54,6 +54,11 @@ def coordinator_for(request) -> Coordinator:
     return Coordinator(launch=launches[0], connections=tuple(sorted({x.config_name for x in launches})))
 
 
+def coordinator_check(request, roles, view_kwargs) -> None:
+    """The gate of the coordinator role (core/roles.py): coordinator_for's refusal, or nothing."""
+    coordinator_for(request)
+
+
 def chart_launch_for(request, *, connection: str, patient_id: str) -> Launch | None:
     """An open clinician launch of this browser and user for this patient on this connection, if any: the
     only way to a chart, since a chart needs the EHR's launch context (SMART standalone launch lets the

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class ReferralsConfig(AppConfig):
     name = "smartapp.referrals"
     label = "referrals"
+
+    def ready(self):
+        from smartapp.core.roles import register_role_check
+        from smartapp.referrals.access import coordinator_check
+
+        register_role_check(("coordinator",), coordinator_check)

@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
+from smartapp.core.roles import requires_role
 from smartapp.ehr import configs
 from smartapp.launch.access import launch_for
 from smartapp.launch.events import audit_launch_event
@@ -30,6 +31,7 @@ QUEUE_DOWN = (
 )
 
 
+@requires_role("clinician")
 @never_cache
 @require_POST
 def track_follow_up(request, launch_id):

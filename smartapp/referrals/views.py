@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from smartapp.core.roles import requires_role
 from smartapp.ehr import configs
 
 from .access import Coordinator, chart_launch_for, coordinator_for
@@ -29,6 +30,7 @@ def _no_store(response):
     return response
 
 
+@requires_role("coordinator")
 @never_cache
 @require_GET
 def worklist(request):
@@ -57,6 +59,7 @@ def worklist(request):
     return _no_store(render(request, "referrals/worklist.html", context))
 
 
+@requires_role("coordinator")
 @never_cache
 @require_GET
 def detail(request, pk: int):
@@ -66,6 +69,7 @@ def detail(request, pk: int):
     return _detail_page(request, coordinator, referral, form)
 
 
+@requires_role("coordinator")
 @never_cache
 @require_POST
 def outreach_add(request, pk: int):
@@ -98,6 +102,7 @@ def outreach_add(request, pk: int):
     return _no_store(response)
 
 
+@requires_role("coordinator")
 @never_cache
 @require_GET
 def export_csv(request):
