@@ -221,7 +221,7 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 _SECURE_COOKIES = PRODUCTION or APP_ORIGIN.startswith("https://")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = True
-CSRF_FAILURE_VIEW = "smartapp.core.errors.csrf_failure"  # a 403 page and an access.denied audit event
+CSRF_FAILURE_VIEW = "smartapp.audit.csrf.csrf_failure"  # a 403 page and an access.denied audit event
 # Lax, because the EHR's redirect back to /callback/ is a top-level navigation that must carry the cookie
 # (Strict would drop it). An EHR that frames the app (embedding = "iframe" in launch_configs/) makes the
 # app a third party, which needs SameSite=None: launch/embedding.py switches both cookies then.

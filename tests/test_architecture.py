@@ -46,3 +46,29 @@ def test_no_app_module_imports_the_sandbox():
 def test_the_scan_sees_sandbox_imports():
     # Guards the two tests above against scanning nothing.
     assert "smartapp.sandbox.models" in _imports(SMARTAPP / "sandbox" / "faults.py")
+
+
+# STYLE.md's table: what each app module never imports (besides the sandbox, checked above).
+FORBIDDEN = {
+    "core": ("ehr", "launch", "chart", "referrals", "audit"),
+    "audit": ("ehr", "launch", "chart", "referrals"),
+    "ehr": ("launch", "chart", "referrals", "audit"),
+    "launch": ("chart", "referrals"),
+    "chart": ("referrals",),
+    "referrals": ("chart", "launch.views"),
+}
+
+
+def test_each_app_module_keeps_to_its_imports():
+    offending = {}
+    for module, forbidden in FORBIDDEN.items():
+        prefixes = tuple(f"smartapp.{name}" for name in forbidden)
+        for path in _modules_under(SMARTAPP / module):
+            bad = sorted(n for n in _imports(path) if n == "smartapp." or n.startswith(prefixes))
+            if bad:
+                offending[str(path.relative_to(SMARTAPP))] = bad
+    assert offending == {}
+
+
+def test_the_import_table_scan_sees_imports():
+    assert "smartapp.audit.services" in _imports(SMARTAPP / "launch" / "events.py")
