@@ -26,6 +26,15 @@ def ehr_launch(browser, app_url, patient_id, *, user=CLINICIAN, headers=None) ->
     return browser.get(f"{app_url}/sandbox/launch/?{query}", headers=headers or {})
 
 
+def callback_from_ehr(browser, app_url, patient_id=catalog.TYPICAL_PATIENT_ID) -> str:
+    """Run an EHR launch up to the EHR's redirect to smartapp's callback; that callback URL, not visited."""
+    query = urlencode({"user": CLINICIAN, "patient": patient_id, "app": f"{app_url}/launch/"})
+    response = browser.get(f"{app_url}/sandbox/launch/?{query}", allow_redirects=False)
+    while "/callback/" not in response.headers.get("Location", ""):
+        response = browser.get(response.headers["Location"], allow_redirects=False)
+    return response.headers["Location"]
+
+
 def sandbox_sign_in(browser, app_url, fhir_user: str) -> None:
     """Sign the browser in to the sandbox (not to the app) as the sandbox user `fhir_user`."""
     identity = SandboxIdentity.objects.get(fhir_user=fhir_user)

@@ -8,7 +8,7 @@ from smartapp.audit.models import AuditEvent
 from smartapp.launch.models import Grant, Launch, PendingAuthorization
 from smartapp.sandbox import faults
 from smartapp.sandbox.synthetic import catalog
-from tests.launch.conftest import ehr_launch
+from tests.launch.conftest import callback_from_ehr, ehr_launch
 
 
 def _nothing_persisted():
@@ -35,23 +35,8 @@ def test_an_unknown_or_malformed_iss_gets_a_400_page_and_no_request_leaves(brows
     assert AuditEvent.objects.filter(action="launch.begin", outcome="unknown_iss").exists()
 
 
-def _callback_from_authorize(browser, app_url):
-    """Run the launch up to the EHR's redirect to the callback, without visiting the callback."""
-    query = urlencode(
-        {
-            "user": catalog.PRACTITIONER_IDS[0],
-            "patient": catalog.TYPICAL_PATIENT_ID,
-            "app": f"{app_url}/launch/",
-        }
-    )
-    response = browser.get(f"{app_url}/sandbox/launch/?{query}", allow_redirects=False)
-    while "/callback/" not in response.headers.get("Location", ""):
-        response = browser.get(response.headers["Location"], allow_redirects=False)
-    return response.headers["Location"]
-
-
 def test_a_forged_state_is_refused(browser, app_url):
-    callback = _callback_from_authorize(browser, app_url)
+    callback = callback_from_ehr(browser, app_url)
     query = parse_qs(urlsplit(callback).query)
     page = browser.get(
         f"{app_url}/callback/sandbox/?{urlencode({'code': query['code'][0], 'state': 'forged'})}"
@@ -68,7 +53,7 @@ def test_a_missing_state_is_refused(browser, app_url):
 
 
 def test_a_replayed_callback_is_refused(browser, app_url):
-    callback = _callback_from_authorize(browser, app_url)
+    callback = callback_from_ehr(browser, app_url)
     assert browser.get(callback).status_code == 200
     replay = browser.get(callback)
     assert replay.status_code == 400
@@ -78,7 +63,7 @@ def test_a_replayed_callback_is_refused(browser, app_url):
 def test_a_state_from_another_browser_is_refused(browser, app_url):
     import requests
 
-    callback = _callback_from_authorize(browser, app_url)
+    callback = callback_from_ehr(browser, app_url)
     with requests.Session() as other_browser:
         page = other_browser.get(callback)
     assert page.status_code == 400
@@ -88,7 +73,7 @@ def test_a_state_from_another_browser_is_refused(browser, app_url):
 
 
 def test_an_error_redirect_is_checked_and_explained(browser, app_url):
-    callback = _callback_from_authorize(browser, app_url)
+    callback = callback_from_ehr(browser, app_url)
     state = parse_qs(urlsplit(callback).query)["state"][0]
     page = browser.get(f"{app_url}/callback/sandbox/?{urlencode({'error': 'access_denied', 'state': state})}")
     assert page.status_code == 403

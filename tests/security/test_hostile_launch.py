@@ -24,9 +24,9 @@ from django.test import Client
 from django.utils import timezone
 
 from smartapp.launch.models import Launch, PendingAuthorization
-from smartapp.sandbox.synthetic import catalog
 from tests.ehr.auth_fakes import Answer, html_answer, json_answer, smart_configuration
 from tests.ehr.test_id_token import ATTACKER_KEY, RSA_KEY, public_jwk
+from tests.launch.conftest import callback_from_ehr
 from tests.security.battery import Watch, assert_clear_page
 from tests.security.fake_registration import PATIENT
 
@@ -233,27 +233,12 @@ def test_an_error_or_incomplete_callback(client, hostile_ehr, query, status, phr
 
 
 # -- a replayed code (the sandbox EHR, strict like a real one) ------------------------------------------
-def _to_callback(browser, app_url) -> str:
-    """Run a sandbox launch up to the EHR's redirect to the callback; that callback URL."""
-    query = urlencode(
-        {
-            "user": catalog.PRACTITIONER_IDS[0],
-            "patient": catalog.TYPICAL_PATIENT_ID,
-            "app": f"{app_url}/launch/",
-        }
-    )
-    response = browser.get(f"{app_url}/sandbox/launch/?{query}", allow_redirects=False)
-    while "/callback/" not in response.headers.get("Location", ""):
-        response = browser.get(response.headers["Location"], allow_redirects=False)
-    return response.headers["Location"]
-
-
 def test_code_replayed_with_a_fresh_state(browser, app_url):
     """An attacker injects a spent code into a new sign-in of the same browser: the EHR refuses it."""
-    used = _to_callback(browser, app_url)
+    used = callback_from_ehr(browser, app_url)
     assert browser.get(used).status_code == 200
     code = parse_qs(urlsplit(used).query)["code"][0]
-    fresh_state = parse_qs(urlsplit(_to_callback(browser, app_url)).query)["state"][0]
+    fresh_state = parse_qs(urlsplit(callback_from_ehr(browser, app_url)).query)["state"][0]
     watch = Watch()
 
     page = browser.get(f"{app_url}/callback/sandbox/?{urlencode({'code': code, 'state': fresh_state})}")

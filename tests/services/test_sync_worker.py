@@ -37,6 +37,7 @@ from tests.referrals.sync_support import (
     seeded_count,
     seeded_states,
 )
+from tests.services.brokers import filesystem_broker
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,16 +53,7 @@ def broker(request, tmp_path):
             conn.default_channel.queue_purge("celery")
             conn.default_channel.client.delete("unacked", "unacked_index")
         return url, settings.CELERY_BROKER_TRANSPORT_OPTIONS, {}
-    folders = {name: tmp_path / name for name in ("queue", "processed", "control")}
-    for folder in folders.values():
-        folder.mkdir()
-    options = {
-        "data_folder_in": str(folders["queue"]),
-        "data_folder_out": str(folders["queue"]),
-        "processed_folder": str(folders["processed"]),
-        "control_folder": str(folders["control"]),
-    }
-    return "filesystem://", options, {"CELERY_BROKER_DIR": str(tmp_path)}
+    return filesystem_broker(tmp_path)
 
 
 @pytest.fixture

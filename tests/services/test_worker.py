@@ -19,6 +19,7 @@ from kombu import Connection
 
 from smartapp.celery import app as celery_app
 from smartapp.sandbox.models import LaunchContext
+from tests.services.brokers import filesystem_broker
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,16 +35,7 @@ def broker(request, tmp_path):
     """(broker URL, transport options, extra worker env) for each broker the app supports."""
     if request.param == "redis":
         return settings.CELERY_BROKER_URL, settings.CELERY_BROKER_TRANSPORT_OPTIONS, {}
-    folders = {name: tmp_path / name for name in ("queue", "processed", "control")}
-    for folder in folders.values():
-        folder.mkdir()
-    options = {
-        "data_folder_in": str(folders["queue"]),
-        "data_folder_out": str(folders["queue"]),
-        "processed_folder": str(folders["processed"]),
-        "control_folder": str(folders["control"]),
-    }
-    return "filesystem://", options, {"CELERY_BROKER_DIR": str(tmp_path)}
+    return filesystem_broker(tmp_path)
 
 
 @pytest.fixture
