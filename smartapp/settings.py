@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_otp",  # MFA for the admin (docs/security.md "Admin accounts")
+    "django_otp.plugins.otp_totp",
     "smartapp.core",
     "smartapp.ehr",
     "smartapp.audit",
@@ -108,6 +110,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(), which the admin site requires
     "smartapp.launch.session_policy.SessionTimeoutMiddleware",
     "smartapp.launch.roles.RoleDeclaredMiddleware",  # default deny: a view without a role is refused
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -118,6 +121,7 @@ if SANDBOX_ENABLED:
     MIDDLEWARE += ["smartapp.sandbox.middleware.SandboxUserMiddleware"]
 
 ROOT_URLCONF = "smartapp.urls"
+OTP_TOTP_ISSUER = "smartapp"  # the name authenticator apps show next to an admin's TOTP code
 WSGI_APPLICATION = "smartapp.wsgi.application"
 
 TEMPLATES = [

@@ -1,6 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django_otp.admin import OTPAdminSite
+
+# Local accounts only for admins, with MFA (DEVELOPERS.md): the admin wants a verified TOTP device.
+admin.site.__class__ = OTPAdminSite
 
 urlpatterns = [
     path("admin/", admin.site.urls),

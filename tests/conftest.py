@@ -73,3 +73,23 @@ def launch_rate_limit_high(settings):
     """The suite launches many times from 127.0.0.1 (every seeded chart, one after another): far above the
     production limit. tests/security/test_abuse_limits.py sets its own limit and client addresses."""
     settings.LAUNCH_RATE_LIMIT = 100_000
+
+
+def otp_verified(client, user):
+    """Sign `user` in to the admin as if with a TOTP token: the admin wants a verified device (django-otp)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user).first()
+    device = device or TOTPDevice.objects.create(user=user, name="admin", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's admin_client, with the second factor the admin requires."""
+    return otp_verified(client, admin_user)

@@ -8,6 +8,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from smartapp.audit.guard import purge_allowed
 from smartapp.audit.models import AppendOnly, AuditEvent
 from smartapp.audit.services import audit_record
+from tests.conftest import otp_verified
 
 TABLE = "audit_auditevent"
 
@@ -129,7 +130,7 @@ def test_the_admin_shows_events_read_only(db, admin_client):
 def test_no_one_can_be_given_add_change_or_delete_in_the_admin(db, django_user_model, client):
     staff = django_user_model.objects.create_user(username="staff", is_staff=True)
     staff.user_permissions.set(Permission.objects.filter(content_type__app_label="audit"))
-    client.force_login(staff)
+    otp_verified(client, staff)
     event = audit_record(action="fhir.read", outcome="200")
     assert client.get("/admin/audit/auditevent/").status_code == 200
     assert client.get("/admin/audit/auditevent/add/").status_code == 403
