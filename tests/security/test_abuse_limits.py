@@ -7,8 +7,10 @@ tests/ehr/test_fhir_paging.py.
 """
 
 import importlib
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 import time_machine
@@ -112,6 +114,10 @@ def test_real_launches_from_the_ehr_stop_at_the_limit(browser, app_url, settings
         rate_limits, "client_key", lambda request, real=client_key: f"{prefix}:{real(request)}"
     )
     settings.LAUNCH_RATE_LIMIT = 2
+    # The limiter's clock stands still (only its own): a window ending between two launches would reset
+    # the count and make this test depend on the second it starts in.
+    frozen = time.time()
+    monkeypatch.setattr(rate_limits, "time", SimpleNamespace(time=lambda: frozen))
     for _ in range(2):
         assert launch_id_of(ehr_launch(browser, app_url, catalog.TYPICAL_PATIENT_ID))
 
