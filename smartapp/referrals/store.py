@@ -15,6 +15,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from smartapp.ehr.sync_queries import newest_update
+
 from . import elements, mappers
 from .facts import EvidenceFacts, ReferralFacts, version_order
 from .models import SyncWatermark
@@ -173,12 +175,10 @@ def _patient_names(resources: list[dict]) -> dict[str, str]:
 
 
 def _newest(resources: list[dict], resource_type: str) -> datetime | None:
-    moments = [
-        elements.version_of(r).last_updated
-        for r in resources
-        if isinstance(r, dict) and r.get("resourceType") == resource_type
-    ]
-    return max((m for m in moments if m), default=None)
+    """The page's candidate watermark, read as the sync reads it (ehr.sync_queries.newest_update)."""
+    return newest_update(
+        [r for r in resources if isinstance(r, dict) and r.get("resourceType") == resource_type]
+    )
 
 
 def _setting(name: str) -> int:
