@@ -40,9 +40,22 @@ SEARCH_PARAMS: dict[str, dict[str, tuple[str, str]]] = {
 }
 SUPPORTED_TYPES = tuple(SEARCH_PARAMS)
 
+# Who acts: the targets of MedicationRequest.requester and AllergyIntolerance.recorder/asserter that the
+# chart names (https://hl7.org/fhir/R4/medicationrequest.html, https://hl7.org/fhir/R4/allergyintolerance.html).
+_CLINICIANS = ("Practitioner", "PractitionerRole")
+
 # _include values per type: "Type:param" -> ((the element holding the reference, a type it refers to), ...).
 INCLUDES = {
-    "MedicationRequest": {"MedicationRequest:medication": (("medicationReference", "Medication"),)},
+    "MedicationRequest": {
+        "MedicationRequest:medication": (("medicationReference", "Medication"),),
+        "MedicationRequest:requester": tuple(
+            ("requester", target) for target in (*_CLINICIANS, "Organization")
+        ),
+    },
+    "AllergyIntolerance": {
+        "AllergyIntolerance:recorder": tuple(("recorder", target) for target in _CLINICIANS),
+        "AllergyIntolerance:asserter": tuple(("asserter", target) for target in (*_CLINICIANS, "Patient")),
+    },
     "ServiceRequest": {"ServiceRequest:patient": (("subject", "Patient"),)},
     "Encounter": {"Encounter:patient": (("subject", "Patient"),)},
     "DocumentReference": {

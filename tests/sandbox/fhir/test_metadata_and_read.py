@@ -28,7 +28,14 @@ def test_metadata_is_a_capability_statement_without_a_token(fhir_get, live_serve
     medication_requests = resources["MedicationRequest"]
     assert [i["code"] for i in medication_requests["interaction"]] == ["read", "search-type"]
     assert {"patient", "status", "_lastUpdated"} <= {p["name"] for p in medication_requests["searchParam"]}
-    assert medication_requests["searchInclude"] == ["MedicationRequest:medication"]
+    assert medication_requests["searchInclude"] == [
+        "MedicationRequest:medication",
+        "MedicationRequest:requester",
+    ]
+    assert resources["AllergyIntolerance"]["searchInclude"] == [
+        "AllergyIntolerance:recorder",
+        "AllergyIntolerance:asserter",
+    ]
     assert resources["DocumentReference"]["searchInclude"] == ["DocumentReference:author"]
     assert [i["code"] for i in resources["Binary"]["interaction"]] == ["read"]
 

@@ -71,7 +71,10 @@ def test_sandbox_users_exist_for_practitioners_the_coordinator_and_patients():
 
 def test_seed_sandbox_prints_counts_per_resource_type():
     out = io.StringIO()
-    call_command("seed_sandbox", "--seed", str(SEED), "--anchor-date", ANCHOR.isoformat(), stdout=out)
+    # The Synthea fixtures have their own tests (tests/sandbox/importer/test_synthea.py).
+    call_command(
+        "seed_sandbox", "--seed", str(SEED), "--anchor-date", ANCHOR.isoformat(), "--no-synthea", stdout=out
+    )
     *count_lines, registered, seeded = out.getvalue().splitlines()
     lines = dict(line.split() for line in count_lines)
     assert int(lines["Patient"]) == catalog.PATIENT_COUNT
@@ -85,7 +88,13 @@ def test_seed_sandbox_registers_the_app_as_a_client():
     from oauth2_provider.models import get_application_model
 
     call_command(
-        "seed_sandbox", "--seed", str(SEED), "--anchor-date", ANCHOR.isoformat(), stdout=io.StringIO()
+        "seed_sandbox",
+        "--seed",
+        str(SEED),
+        "--anchor-date",
+        ANCHOR.isoformat(),
+        "--no-synthea",
+        stdout=io.StringIO(),
     )
     app = get_application_model().objects.get(client_id="smartapp")
     assert "http://127.0.0.1:8000/callback/sandbox/" in app.redirect_uris.split()

@@ -1,4 +1,5 @@
-"""manage.py seed_sandbox [--seed N] [--anchor-date YYYY-MM-DD]: load the synthetic patients."""
+"""manage.py seed_sandbox [--seed N] [--anchor-date YYYY-MM-DD] [--no-synthea]: load the synthetic patients,
+and the Synthea patients kept in smartapp/sandbox/fixtures/synthea-r4/ unless --no-synthea."""
 
 import time
 from datetime import date
@@ -6,11 +7,15 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from smartapp.sandbox.auth import clients
+from smartapp.sandbox.importer import SYNTHEA_DIR, ImportFailed, resources_import
 from smartapp.sandbox.synthetic import catalog, load_all
 
 
 class Command(BaseCommand):
-    help = "Load the sandbox's deterministic synthetic patients, practitioners and their sandbox users."
+    help = (
+        "Load the sandbox's deterministic synthetic patients, practitioners and their sandbox users, and the"
+        " Synthea R4 patients of smartapp/sandbox/fixtures/synthea-r4/."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=catalog.DEFAULT_SEED, help="random seed (an integer)")
@@ -18,13 +23,21 @@ class Command(BaseCommand):
             "--anchor-date",
             help="the day all dates are relative to, YYYY-MM-DD (default: today)",
         )
+        parser.add_argument(
+            "--no-synthea", action="store_false", dest="synthea", help="skip the Synthea R4 patients"
+        )
 
-    def handle(self, *args, seed, anchor_date, **options):
+    def handle(self, *args, seed, anchor_date, synthea, **options):
         anchor = _parse_day(anchor_date) if anchor_date else date.today()
         started = time.monotonic()
         counts = load_all(seed=seed, anchor=anchor)
-        for resource_type, count in counts.items():
-            self.stdout.write(f"{resource_type:<22}{count:>6}")
+        self._write_counts(counts)
+        total = sum(counts.values())
+        if synthea:
+            synthea_counts = _import_synthea()
+            self.stdout.write(f"Synthea patients ({SYNTHEA_DIR.name}):")
+            self._write_counts(synthea_counts)
+            total += sum(synthea_counts.values())
         app, backend = clients.register_default_app(), clients.register_default_backend()
         self.stdout.write(
             f"Registered clients {app.application.client_id!r} for the app's redirect URIs"
@@ -32,10 +45,19 @@ class Command(BaseCommand):
         )
         elapsed = time.monotonic() - started
         self.stdout.write(
-            self.style.SUCCESS(
-                f"Seeded {sum(counts.values())} resources (seed {seed}, anchor {anchor}) in {elapsed:.1f}s"
-            )
+            self.style.SUCCESS(f"Seeded {total} resources (seed {seed}, anchor {anchor}) in {elapsed:.1f}s")
         )
+
+    def _write_counts(self, counts: dict[str, int]) -> None:
+        for resource_type, count in counts.items():
+            self.stdout.write(f"{resource_type:<22}{count:>6}")
+
+
+def _import_synthea() -> dict[str, int]:
+    try:
+        return resources_import(paths=[SYNTHEA_DIR])
+    except ImportFailed as exc:
+        raise CommandError(f"The Synthea fixtures were not imported: {exc}") from None
 
 
 def _parse_day(value: str) -> date:
