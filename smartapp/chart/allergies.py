@@ -5,10 +5,10 @@ hidden is counted, and "no known allergies" is only said when the EHR recorded i
 contradicts it. An empty input is "no data", never "no known allergies".
 """
 
-import re
 from dataclasses import dataclass
 
 from smartapp.chart import coding
+from smartapp.chart.authors import author_names, first_named
 from smartapp.chart.coding import SHORT_LIMIT, SNOMED_SYSTEM
 
 ALLERGIES, NO_KNOWN_ALLERGIES, NONE_CURRENT, NO_DATA = (
@@ -22,15 +22,16 @@ HIGH = "high"
 # "No known allergy" and its drug, food and environmental siblings.
 NO_KNOWN_ALLERGY_CODES = frozenset({"716186003", "409137002", "429625007", "428607008"})
 ENDED_CLINICAL_STATUSES = {"inactive", "resolved"}
-_SEMANTIC_TAG = re.compile(
-    r"\s*\((disorder|finding|substance|product|organism|qualifier value|morphologic abnormality)\)$"
-)
 
 
 @dataclass(frozen=True, order=True)
 class Reaction:
     manifestations: tuple[str, ...]
     severity: str  # "mild" | "moderate" | "severe" | ""
+
+    @property
+    def severity_words(self) -> str:
+        return coding.code_words(self.severity)
 
 
 @dataclass(frozen=True, order=True)
@@ -42,8 +43,21 @@ class AllergyRow:
     categories: tuple[str, ...]  # "food", "medication", "environment", "biologic"
     clinical_status: str  # "" when the EHR sent none
     verification_status: str
-    recorded: str  # recordedDate (else onset) as sent
+    recorded: str  # recordedDate (else onset) as sent; shown through the `when` filter
     source_id: str
+    recorded_by: str = ""  # the recorder's (else the asserter's) name; "" when it cannot be named
+
+    @property
+    def criticality_words(self) -> str:
+        return coding.code_words(self.criticality)
+
+    @property
+    def verification_words(self) -> str:
+        return coding.code_words(self.verification_status)
+
+    @property
+    def clinical_words(self) -> str:
+        return coding.code_words(self.clinical_status)
 
 
 @dataclass(frozen=True)
@@ -58,11 +72,15 @@ class AllergySummary:
     contradicted_assertion: bool  # a "no known allergy" record stands next to a current allergy
 
 
-def summarize_allergies(allergies: list[dict]) -> AllergySummary:
-    """Sort allergy records into current rows, inactive rows, hidden counts and "no known" assertions."""
+def summarize_allergies(allergies: list[dict], included: list[dict] = ()) -> AllergySummary:
+    """Sort allergy records into current rows, inactive rows, hidden counts and "no known" assertions.
+
+    `included` are the resources the search `_include`d (recorders, asserters), to name who recorded each.
+    """
     resources = [a for a in allergies if isinstance(a, dict)] if isinstance(allergies, list) else []
+    names = author_names(included)
     # dict.fromkeys: the same record twice (overlapping pages) counts once.
-    read = dict.fromkeys((_row(r), _is_no_known_assertion(r)) for r in resources)
+    read = dict.fromkeys((_row(r, names), _is_no_known_assertion(r)) for r in resources)
     current, inactive, assertions = [], [], []
     refuted = entered_in_error = 0
     for row, is_no_known_assertion in read:
@@ -90,7 +108,7 @@ def summarize_allergies(allergies: list[dict]) -> AllergySummary:
 
 def plain_allergy_line(row: AllergyRow) -> str:
     """A patient's line: "Penicillin: causes hives (severe)", without codes or statuses."""
-    substance = _plain(row.substance) or UNNAMED
+    substance = row.substance or UNNAMED
     substance = substance[:1].upper() + substance[1:]
     effects = [_plain_reaction(reaction) for reaction in row.reactions]
     effects = [effect for effect in effects if effect]
@@ -109,7 +127,7 @@ def _is_no_known_assertion(resource: dict) -> bool:
     return coding.has_code(resource.get("code"), SNOMED_SYSTEM, NO_KNOWN_ALLERGY_CODES)
 
 
-def _row(resource: dict) -> AllergyRow:
+def _row(resource: dict, names: dict[str, str]) -> AllergyRow:
     criticality = coding.status_code(resource.get("criticality"))
     return AllergyRow(
         substance=_substance(resource),
@@ -126,6 +144,7 @@ def _row(resource: dict) -> AllergyRow:
         source_id=f"AllergyIntolerance/{resource_id}"
         if (resource_id := coding.text(resource.get("id")))
         else "",
+        recorded_by=first_named(resource, [resource.get("recorder"), resource.get("asserter")], names),
     )
 
 
@@ -155,17 +174,11 @@ def _row_sort_key(row: AllergyRow) -> tuple:
     )
 
 
-def _plain(display: str) -> str:
-    """A SNOMED display without its semantic tag: "Fish (substance)" reads "Fish"."""
-    return _SEMANTIC_TAG.sub("", display).strip()
-
-
 def _plain_reaction(reaction: Reaction) -> str:
-    names = [_plain(m) for m in reaction.manifestations]
-    said = " and ".join(name[:1].lower() + name[1:] for name in names if name)
+    said = " and ".join(name[:1].lower() + name[1:] for name in reaction.manifestations if name)
     if not said:
         return ""
-    return f"{said} ({reaction.severity})" if reaction.severity else said
+    return f"{said} ({reaction.severity_words.lower()})" if reaction.severity else said
 
 
 def _list(value) -> list:

@@ -1,5 +1,6 @@
-"""Note authors by name: the Practitioner, PractitionerRole or Organization a DocumentReference.author
-points at, found among the resources the notes search `_include`d or among the note's contained ones.
+"""People by name: the Practitioner, PractitionerRole or Organization a reference (a note's author, an
+allergy's recorder) points at, found among the resources a search `_include`d or among the resource's
+contained ones. A reference that cannot be named is "", never its "Type/id": callers show a neutral mark.
 
 Pure: the names are indexed once per chart (no lookup per note), and nothing here logs.
 """
@@ -18,12 +19,17 @@ def author_names(included) -> dict[str, str]:
 
 def note_author(document: dict, names: dict[str, str]) -> str:
     """The first author a reader can identify: the reference's display, else the name of the resource it
-    points at (included or contained), else the bare reference ("Practitioner/12"); "" when none."""
-    authors = _dicts(document.get("author"))
-    local = _index(document.get("contained"), local=True) if any(map(_is_local, authors)) else {}
-    named = (coding.text(a.get("display")) or _resolved(a, names, local) for a in authors)
-    bare = (coding.reference_label(a) for a in authors if not _is_local(a))
-    return next((name for name in named if name), "") or next((label for label in bare if label), "")
+    points at (included or contained); "" when none can be named."""
+    return first_named(document, document.get("author"), names)
+
+
+def first_named(resource: dict, references, names: dict[str, str]) -> str:
+    """The first of `references` (a Reference or a list of them, on `resource`) that can be named: its
+    display, else the name of the included (`names`) or contained resource it points at; else ""."""
+    candidates = _dicts(references if isinstance(references, list) else [references])
+    local = _index(resource.get("contained"), local=True) if any(map(_is_local, candidates)) else {}
+    named = (coding.text(r.get("display")) or _resolved(r, names, local) for r in candidates)
+    return next((name for name in named if name), "")
 
 
 def _index(resources, *, local: bool) -> dict[str, str]:

@@ -49,13 +49,62 @@ def has_code(concept, system: str, codes: frozenset[str]) -> bool:
 
 
 def display(concept, limit: int = NAME_LIMIT) -> str:
-    """What a person reads for a CodeableConcept: its text, else a coding's display, else a coding's code."""
+    """What a person reads for a CodeableConcept: its text, else a coding's display, else a coding's code.
+
+    A SNOMED CT semantic tag at the end is dropped ("Penicillin (substance)" reads "Penicillin"): it tells
+    terminologists which hierarchy a concept is in, and says nothing to a clinician or a patient.
+    """
     if not isinstance(concept, dict):
         return ""
     for candidate in [concept.get("text"), *[c.get("display") for c in codings(concept)]]:
-        if text(candidate, limit):
-            return text(candidate, limit)
+        if without_semantic_tag(text(candidate, limit)):
+            return without_semantic_tag(text(candidate, limit))
     return next((text(c.get("code"), limit) for c in codings(concept) if text(c.get("code"))), "")
+
+
+# The semantic tags of SNOMED CT's hierarchies (SNOMED CT Editorial Guide, "Semantic Tags",
+# https://confluence.ihtsdotools.org/display/DOCEG/Semantic+Tag). Only these, and only at the end of a
+# display, are dropped: "Hepatitis (viral)" keeps its parentheses.
+SEMANTIC_TAGS = frozenset(
+    {
+        "administration method", "assessment scale", "attribute", "basic dose form", "body structure",
+        "cell", "cell structure", "clinical drug", "disorder", "disposition", "dose form", "environment",
+        "environment / location", "ethnic group", "event", "finding", "geographic location",
+        "inactive concept", "intended site", "life style", "link assertion", "linkage concept",
+        "medicinal product", "medicinal product form", "morphologic abnormality", "namespace concept",
+        "navigational concept", "number", "observable entity", "occupation", "organism", "person",
+        "physical force", "physical object", "procedure", "product", "product name", "qualifier value",
+        "racial group", "record artifact", "regime/therapy", "release characteristic", "religion/philosophy",
+        "role", "situation", "social concept", "special concept", "specimen", "staging scale",
+        "state of matter", "substance", "supplier", "transformation", "tumor staging", "unit of presentation",
+        "metadata", "foundation metadata concept", "core metadata concept", "OWL metadata concept",
+        "product dose form",
+    }
+)  # fmt: skip
+_SEMANTIC_TAG = re.compile(r"\s*\(([^()]+)\)\Z")
+_FOLDED_TAGS = frozenset(tag.casefold() for tag in SEMANTIC_TAGS)
+
+
+def without_semantic_tag(name: str) -> str:
+    """`name` without a trailing SNOMED CT semantic tag: "Allergy to mould (finding)" -> "Allergy to mould".
+    A name that is nothing but a tag is kept as it is."""
+    match = _SEMANTIC_TAG.search(name)
+    if not match or match.group(1).strip().casefold() not in _FOLDED_TAGS or not name[: match.start()]:
+        return name
+    return name[: match.start()].strip()
+
+
+# Codes whose words are not the code with its hyphens taken out.
+_CODE_WORDS = {"unk": "Unknown", "asku": "Asked but unknown"}
+
+
+def code_words(code) -> str:
+    """A FHIR code as words a reader expects: "unable-to-assess" -> "Unable to assess", "high" -> "High"."""
+    code = text(code, SHORT_LIMIT)
+    if code.casefold() in _CODE_WORDS:
+        return _CODE_WORDS[code.casefold()]
+    words = code.replace("-", " ").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
 
 
 def all_names(concept) -> set[str]:
@@ -77,10 +126,11 @@ def status_code(value, limit: int = SHORT_LIMIT) -> str:
 
 
 def reference_label(reference) -> str:
-    """A Reference as a person reads it: its display, else the literal reference ("Practitioner/12")."""
+    """A Reference as a person reads it: its display, else "". Never the literal reference: a reader
+    cannot tell who "Practitioner/12" is, so callers name it from an `_include` or show a neutral mark."""
     if not isinstance(reference, dict):
         return ""
-    return text(reference.get("display")) or text(reference.get("reference"))
+    return text(reference.get("display"))
 
 
 def reference_type(reference) -> str:

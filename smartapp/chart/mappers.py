@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from datetime import date
 
+from smartapp.chart.coding import code_words
+
 MRN_TYPE_CODE = "MR"  # v2-0203 identifier type "Medical record number"
 
 
@@ -11,8 +13,9 @@ class Banner:
     name: str
     birth_date: str
     age: int | None
-    sex: str
+    sex: str  # in words: "Female"
     mrn: str
+    short_name: str = ""  # for the browser tab: "Botsford, E."; "" when the record names nobody
 
 
 def patient_banner(patient: dict, *, today: date) -> Banner:
@@ -21,8 +24,9 @@ def patient_banner(patient: dict, *, today: date) -> Banner:
         name=_display_name(patient.get("name")),
         birth_date=_cut(patient.get("birthDate"), 10),  # a FHIR date is at most YYYY-MM-DD
         age=_age(patient.get("birthDate"), today),
-        sex=_cut(patient.get("gender"), 64),
+        sex=code_words(_cut(patient.get("gender"), 64)),
         mrn=_mrn(patient.get("identifier")),
+        short_name=_short_name(patient.get("name")),
     )
 
 
@@ -35,11 +39,27 @@ def _cut(value, limit: int) -> str:
     return value.strip()[:limit] if isinstance(value, str) else ""
 
 
-def _display_name(names) -> str:
+def _chosen_name(names) -> dict:
     if not isinstance(names, list) or not names:
-        return "Name not recorded"
+        return {}
     chosen = next((n for n in names if isinstance(n, dict) and n.get("use") == "official"), names[0])
-    if not isinstance(chosen, dict):
+    return chosen if isinstance(chosen, dict) else {}
+
+
+def _short_name(names) -> str:
+    """Family name and first initial ("Botsford, E."): enough to tell two open patients' tabs apart, and
+    no more of the name than a tab needs. A name given only as text is shown as it is."""
+    chosen = _chosen_name(names)
+    family = _cut(chosen.get("family"), 60)
+    given = [g.strip() for g in _list(chosen.get("given")) if isinstance(g, str) and g.strip()]
+    if not family:
+        return _cut(chosen.get("text"), 60) or (given[0][:60] if given else "")
+    return f"{family}, {given[0][0]}." if given else family
+
+
+def _display_name(names) -> str:
+    chosen = _chosen_name(names)
+    if not chosen:
         return "Name not recorded"
     if isinstance(chosen.get("text"), str) and chosen["text"].strip():
         return chosen["text"].strip()[:200]

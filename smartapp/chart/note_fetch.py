@@ -1,5 +1,6 @@
 """Fetching one specialist note's content on demand: the DocumentReference, then its attachment."""
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.http import Http404
@@ -7,7 +8,7 @@ from django.http import Http404
 from smartapp.chart.authors import author_names
 from smartapp.chart.note_content import NoteBody, attachment_bytes, render_note
 from smartapp.chart.notes import NoteRow, author_specialties, note_row
-from smartapp.ehr.errors import EhrBadResponse
+from smartapp.ehr.errors import EhrAuthExpired, EhrBadResponse, EhrError
 from smartapp.ehr.fhir import EhrClient
 from smartapp.ehr.ids import is_fhir_id
 
@@ -39,6 +40,29 @@ def note_open(client: EhrClient, *, document_id: str, patient_id: str) -> Opened
     if data is None:
         raise EhrBadResponse()
     return OpenedNote(row, render_note(content_type, data))
+
+
+def note_open_with_patient(
+    client: EhrClient, *, document_id: str, patient_id: str, patient: dict | None = None
+) -> tuple[OpenedNote, dict | None]:
+    """The note (as note_open) and the Patient it belongs to, read at the same time unless `patient` is
+    given (the chart's, reused). A Patient that cannot be read is None: the note is still shown, with a
+    warning in place of the banner. An expired token stops both."""
+    if patient is not None:
+        return note_open(client, document_id=document_id, patient_id=patient_id), patient
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        reading = pool.submit(client.read, "Patient", patient_id)
+        note = note_open(client, document_id=document_id, patient_id=patient_id)
+        return note, _patient_or_none(reading.result)
+
+
+def _patient_or_none(read) -> dict | None:
+    try:
+        return read()
+    except EhrAuthExpired:
+        raise
+    except EhrError:
+        return None
 
 
 def _document(client: EhrClient, *, document_id: str, patient_id: str) -> tuple[dict, NoteRow]:

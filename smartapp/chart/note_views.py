@@ -2,11 +2,14 @@
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
-from smartapp.chart.note_fetch import note_open
+from smartapp.chart.mappers import patient_banner
+from smartapp.chart.note_fetch import note_open, note_open_with_patient
+from smartapp.chart.reuse import reused_chart
 from smartapp.core.roles import requires_role
 from smartapp.ehr.errors import EhrError, EhrForbidden
 from smartapp.launch.access import audited_client, launch_for
@@ -25,6 +28,20 @@ def _opened(request, launch_id, document_id):
         return launch, note_open(client, document_id=document_id, patient_id=launch.patient_id)
 
 
+def _opened_with_patient(request, launch_id, document_id):
+    """(launch, note, Patient or None): the chart's Patient when it was fetched in the last minute."""
+    launch = launch_for(request, launch_id, roles=ROLES)
+    reused = reused_chart(launch)
+    with audited_client(request, launch) as client:
+        note, patient = note_open_with_patient(
+            client,
+            document_id=document_id,
+            patient_id=launch.patient_id,
+            patient=reused[0] if reused else None,
+        )
+    return launch, note, patient
+
+
 def _no_store(response):
     response["Cache-Control"] = "no-store"
     return response
@@ -36,12 +53,14 @@ def _no_store(response):
 @require_GET
 def note_page(request, launch_id, document_id):
     try:
-        launch, note = _opened(request, launch_id, document_id)
+        launch, note, patient = _opened_with_patient(request, launch_id, document_id)
     except EhrForbidden:
         return problem_page(request, "not_shared")
     except EhrError as error:
         return problem_page(request, reason_for(error))
+    banner = patient_banner(patient, today=timezone.localdate()) if patient else None
     context = {"launch": launch, "note": note.row, "body": note.body, "document_id": document_id}
+    context |= {"banner": banner, "show_banner": launch.need_patient_banner}
     return _no_store(render(request, "chart/note.html", context))
 
 

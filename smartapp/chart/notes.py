@@ -24,6 +24,7 @@ UNTITLED = "Untitled note"
 ENTERED_IN_ERROR = "entered-in-error"
 MAX_ATTACHMENTS = 20  # per note; a real note has one or two
 MAX_SIZE = 2**53  # attachment.size beyond this is nonsense, not a size
+NEWEST_SHOWN = 5  # per group; the rest wait behind "Show N more" so a long record fits a few screens
 
 
 @dataclass(frozen=True)
@@ -48,11 +49,25 @@ class NoteRow:
     status: str
     attachments: tuple[NoteAttachment, ...]
 
+    @property
+    def status_words(self) -> str:
+        return coding.code_words(self.status)
+
 
 @dataclass(frozen=True)
 class NoteGroup:
     name: str  # the specialty, or a kind of note ("Consult notes") when no specialty is known
     rows: tuple[NoteRow, ...]  # newest first
+
+    @property
+    def newest(self) -> tuple[NoteRow, ...]:
+        """The notes shown at once."""
+        return self.rows[:NEWEST_SHOWN]
+
+    @property
+    def older(self) -> tuple[NoteRow, ...]:
+        """The notes behind "Show N more" (still filtered and searched like the rest)."""
+        return self.rows[NEWEST_SHOWN:]
 
 
 @dataclass(frozen=True)
@@ -229,7 +244,8 @@ def _readable(concept) -> str:
     if not isinstance(concept, dict):
         return ""
     candidates = [concept.get("text"), *[c.get("display") for c in coding.codings(concept)]]
-    return next((coding.text(name) for name in candidates if coding.text(name)), "")
+    names = (coding.without_semantic_tag(coding.text(name)) for name in candidates)
+    return next((name for name in names if name), "")
 
 
 def _first_code(concept) -> str:

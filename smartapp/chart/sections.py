@@ -7,7 +7,7 @@ a search that timed out must never show as "no known allergies" (a patient-safet
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from smartapp.ehr.errors import EhrAuthExpired, EhrError, EhrForbidden
+from smartapp.ehr.errors import EhrAuthExpired, EhrBadResponse, EhrError, EhrForbidden
 from smartapp.ehr.fhir import EhrClient, SearchResult
 from smartapp.ehr.scopes import can_read
 
@@ -19,6 +19,18 @@ OK, EMPTY, FAILED, FORBIDDEN, NOT_GRANTED, WITHHELD, TRUNCATED = (
     "not_granted",
     "withheld",
     "truncated",
+)
+
+
+# `_include`s that only bring names along: left out on a retry when a strict server refuses the search.
+NAMING_INCLUDES = frozenset(
+    ("_include", value)
+    for value in (
+        "AllergyIntolerance:recorder",
+        "AllergyIntolerance:asserter",
+        "MedicationRequest:requester",
+        "DocumentReference:author",
+    )
 )
 
 
@@ -42,11 +54,27 @@ def chart_queries(patient_id: str) -> tuple[SectionQuery, ...]:
     """The searches behind the chart: one per resource type, each paging on its own."""
     patient = ("patient", patient_id)
     return (
-        SectionQuery("allergies", "AllergyIntolerance", (patient, ("_count", "200"))),
+        SectionQuery(
+            "allergies",
+            "AllergyIntolerance",
+            # Who recorded (else asserted) each allergy, named without one read per person.
+            (
+                patient,
+                ("_include", "AllergyIntolerance:recorder"),
+                ("_include", "AllergyIntolerance:asserter"),
+                ("_count", "200"),
+            ),
+        ),
         SectionQuery(
             "medication_requests",
             "MedicationRequest",
-            (patient, ("_include", "MedicationRequest:medication"), ("_count", "200")),
+            # Prescribers by name come along with the orders, like the notes' authors.
+            (
+                patient,
+                ("_include", "MedicationRequest:medication"),
+                ("_include", "MedicationRequest:requester"),
+                ("_count", "200"),
+            ),
         ),
         SectionQuery("medication_statements", "MedicationStatement", (patient, ("_count", "200"))),
         SectionQuery(
@@ -72,9 +100,22 @@ def fetch_chart(client: EhrClient, *, patient_id: str, queries, granted_scope: s
         return patient.result(), results
 
 
+def _search(client: EhrClient, query: SectionQuery) -> SearchResult:
+    """The query's search; a server that refuses it (400) while it asks for `_include`s of people is asked
+    again without those. They only name people: a server that does not support one (FHIR lets a strict
+    server refuse it) must not cost the section, whose names then come from references' displays."""
+    try:
+        return client.search(query.resource_type, list(query.params))
+    except EhrBadResponse:
+        plain = [(name, value) for name, value in query.params if (name, value) not in NAMING_INCLUDES]
+        if len(plain) == len(query.params):
+            raise
+        return client.search(query.resource_type, plain)
+
+
 def _fetch_one(client: EhrClient, query: SectionQuery, patient_id: str) -> SectionData:
     try:
-        result = client.search(query.resource_type, list(query.params))
+        result = _search(client, query)
     except EhrAuthExpired:
         raise
     except EhrForbidden:

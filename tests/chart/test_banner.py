@@ -22,7 +22,8 @@ def test_it_prefers_the_official_name_and_the_mrn():
         },
         today=TODAY,
     )
-    assert (banner.name, banner.age, banner.sex, banner.mrn) == ("Ana M Ruiz", 75, "female", "MRN-1")
+    assert (banner.name, banner.age, banner.sex, banner.mrn) == ("Ana M Ruiz", 75, "Female", "MRN-1")
+    assert banner.short_name == "Ruiz, A."
 
 
 def test_messy_vendor_data_still_gives_a_banner():

@@ -199,10 +199,10 @@ def test_title_falls_back_to_the_type_then_to_untitled():
     assert rows["d-2"].title == UNTITLED
 
 
-def test_author_without_a_display_shows_the_reference():
+def test_an_author_that_cannot_be_named_is_blank_never_the_reference():
     row = group_notes([document("d-1", author=[{"reference": "Practitioner/pr-9"}])])[0].rows[0]
 
-    assert row.author == "Practitioner/pr-9"
+    assert row.author == ""
 
 
 def test_date_falls_back_to_the_context_period_start():
@@ -295,7 +295,11 @@ def chart_groups():
                 type={"coding": [{"system": LOINC, "code": "11506-3", "display": "Progress note"}]},
                 context={"practiceSetting": CARDIOLOGY_SETTING},
             ),
-            document("endo-1", date="2026-06-15T23:30:00Z", author=[{"reference": "Practitioner/pr-2"}]),
+            document(
+                "endo-1",
+                date="2026-06-15T23:30:00Z",
+                author=[{"reference": "Practitioner/pr-2", "display": "Dr. Lee Gland"}],
+            ),
             document("undated", date=None, type={"text": "Wound care"}),
         ],
         [ENDOCRINOLOGY_ROLE],
@@ -319,7 +323,7 @@ def test_filter_by_specialty_drops_other_groups(chart_groups):
 
 
 def test_filter_by_author(chart_groups):
-    assert ids(filter_notes(chart_groups, author="Practitioner/pr-2")) == ["endo-1"]
+    assert ids(filter_notes(chart_groups, author="dr. lee GLAND")) == ["endo-1"]
 
 
 def test_date_bounds_are_inclusive_days_and_exclude_undated_notes(chart_groups):
@@ -343,7 +347,7 @@ def test_text_search_is_casefolded_over_title_type_specialty_and_author(chart_gr
 
 def test_criteria_combine(chart_groups):
     assert ids(filter_notes(chart_groups, specialty="Cardiology", text="consult")) == ["cardio-1"]
-    assert filter_notes(chart_groups, specialty="Cardiology", author="Practitioner/pr-2") == []
+    assert filter_notes(chart_groups, specialty="Cardiology", author="Dr. Lee Gland") == []
 
 
 def test_filter_choices_list_each_value_once_sorted(chart_groups):
@@ -351,7 +355,7 @@ def test_filter_choices_list_each_value_once_sorted(chart_groups):
 
     assert choices.types == ("Consult note", "Progress note", "Wound care")
     assert choices.specialties == ("Cardiology", "Endocrinology", "Wound care")
-    assert choices.authors == ("Dr. Ada Heart", "Practitioner/pr-2")
+    assert choices.authors == ("Dr. Ada Heart", "Dr. Lee Gland")
 
 
 # Dates

@@ -6,7 +6,7 @@ import pytest
 
 from smartapp.chart import sections
 from smartapp.ehr.bundles import SearchResult
-from smartapp.ehr.errors import EhrAuthExpired, EhrForbidden, EhrUnavailable
+from smartapp.ehr.errors import EhrAuthExpired, EhrBadResponse, EhrForbidden, EhrUnavailable
 
 GRANTED = "patient/*.rs"
 
@@ -90,3 +90,55 @@ def test_a_section_whose_scope_was_not_granted_is_not_requested():
 def test_an_expired_token_stops_the_whole_chart():
     with pytest.raises(EhrAuthExpired):
         _fetch(FakeClient(_answers(AllergyIntolerance=EhrAuthExpired())))
+
+
+class StrictClient:
+    """Refuses (400) any search that asks for an `_include`, like a strict FHIR server."""
+
+    def __init__(self):
+        self.searches = []
+
+    def search(self, resource_type, params):
+        self.searches.append((resource_type, params))
+        if any(name == "_include" for name, _ in params):
+            raise EhrBadResponse()
+        return _result([{"resourceType": resource_type, "patient": {"reference": "Patient/p1"}}])
+
+
+def test_the_allergy_search_asks_for_recorders_and_asserters():
+    [allergies] = [q for q in sections.chart_queries("p1") if q.name == "allergies"]
+    assert ("_include", "AllergyIntolerance:recorder") in allergies.params
+    assert ("_include", "AllergyIntolerance:asserter") in allergies.params
+
+
+def test_a_server_that_refuses_an_include_still_gives_the_section_without_it():
+    client = StrictClient()
+    [allergies] = [q for q in sections.chart_queries("p1") if q.name == "allergies"]
+
+    data = sections._fetch_one(client, allergies, "p1")
+
+    assert data.state == sections.OK and data.included == []
+    assert [name for name, _ in client.searches[-1][1]] == ["patient", "_count"]
+
+
+def test_a_refused_search_without_includes_still_fails():
+    client = StrictClient()
+    client.search = lambda resource_type, params: (_ for _ in ()).throw(EhrBadResponse())
+    query = sections.SectionQuery("statements", "MedicationStatement", (("patient", "p1"),))
+    assert sections._fetch_one(client, query, "p1").state == sections.FAILED
+
+
+def test_a_retry_keeps_the_medication_include_and_drops_only_the_prescriber_include():
+    class RefusesRequester(StrictClient):
+        def search(self, resource_type, params):
+            self.searches.append((resource_type, params))
+            if ("_include", "MedicationRequest:requester") in params:
+                raise EhrBadResponse()
+            return _result([{"resourceType": resource_type, "subject": {"reference": "Patient/p1"}}])
+
+    client = RefusesRequester()
+    [requests] = [q for q in sections.chart_queries("p1") if q.name == "medication_requests"]
+
+    assert sections._fetch_one(client, requests, "p1").state == sections.OK
+    assert ("_include", "MedicationRequest:medication") in client.searches[-1][1]
+    assert ("_include", "MedicationRequest:requester") not in client.searches[-1][1]

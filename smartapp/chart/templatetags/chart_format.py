@@ -1,0 +1,33 @@
+"""Dates on chart pages: `{% load chart_format %}` then `{{ value|when }}` or `{{ value|when_time }}`.
+
+Both render `<time datetime="ISO" title="7 May 2020, 14:00 UTC">7 May 2020</time>` in the configured
+time zone (settings.TIME_ZONE), or "" for a missing or unreadable value so `|default:"—"` can follow.
+"""
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+
+from smartapp.chart.moments import readable_date
+
+register = template.Library()
+
+
+@register.filter
+def when(value):
+    """The day ("7 May 2020"); the full instant on hover."""
+    return _time(value, with_time=False)
+
+
+@register.filter
+def when_time(value):
+    """The day and, when the value has one, the time ("7 May 2020, 14:00 UTC")."""
+    return _time(value, with_time=True)
+
+
+def _time(value, *, with_time: bool):
+    moment = readable_date(value, timezone.get_current_timezone())
+    if moment is None:
+        return ""
+    visible = moment.day_time if with_time else moment.day
+    return format_html('<time datetime="{}" title="{}">{}</time>', moment.iso, moment.full, visible)
