@@ -5,24 +5,30 @@ guess: two different drugs shown as one is a worse error than one drug shown twi
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import orjson
 
 from smartapp.chart import coding
+from smartapp.chart.authors import author_names, first_named
 from smartapp.chart.coding import RXNORM_SYSTEM, SHORT_LIMIT, TEXT_LIMIT
 from smartapp.chart.dosage import dosage_line, structured_key
+from smartapp.chart.medication_truth import history_label, standing
+from smartapp.ehr.dates import parse_fhir_datetime
 
 UNNAMED = "Unnamed medication"
 ACTIVE_RANK, ON_HOLD_RANK, ENDED_RANK, UNKNOWN_RANK = 0, 1, 2, 3
 # Active on top, then on hold, then everything that ended (stopped, completed, cancelled, ...), unknown last.
-STATUS_RANK = {"active": ACTIVE_RANK, "on-hold": ON_HOLD_RANK, "unknown": UNKNOWN_RANK, "": UNKNOWN_RANK}
-# Which status, next to an active source, makes a conflict worth a clinician's look.
-CONFLICTING_STATUSES = {
-    "stopped": "active in one source, stopped in another",
-    "on-hold": "active in one source, on hold in another",
-    "not-taken": "active in one source, not taken in another",
+STATUS_RANK = {
+    "active": ACTIVE_RANK,
+    "intended": ACTIVE_RANK,
+    "on-hold": ON_HOLD_RANK,
+    "suspended": ON_HOLD_RANK,
+    "unknown": UNKNOWN_RANK,
+    "draft": UNKNOWN_RANK,
+    "": UNKNOWN_RANK,
 }
-DIFFERENT_DOSE = "different dose"
-PLAIN_ENDINGS = {"on-hold": "paused", "completed": "finished"}
 PATIENT_REPORTERS = {"Patient", "RelatedPerson"}
 CLINICAL_REPORTERS = {"Practitioner", "PractitionerRole", "Organization"}
 
@@ -35,16 +41,27 @@ class MedicationEntry:
     name: str
     status: str
     dosage: str
-    person: str  # the prescriber (request) or the informant (statement): display, else reference
-    date: str  # authoredOn (request) or effective/asserted date (statement), as sent
+    person: str  # the prescriber (request) or the informant (statement), by name; "" when unknown
+    date: str  # authoredOn (request) or the newest of effective/asserted dates (statement), as sent
     source_id: str  # "MedicationRequest/123"
     patient_reported: bool
     intent: str  # "order", "plan" (Oracle Health home medications), ... ; "" for statements
     dose_key: str = ""  # the structured dose (dosage.structured_key), "" when not fully structured
+    when: datetime | None = field(default=None, compare=False)  # `date` parsed, for ordering
 
     @property
     def status_rank(self) -> int:
         return status_rank(self.status)
+
+    @property
+    def status_words(self) -> str:
+        return coding.code_words(self.status) or "Status not recorded"
+
+    @property
+    def source_words(self) -> str:
+        if self.kind == "request":
+            return "Reported by the patient" if self.patient_reported else "Order"
+        return "The patient's statement" if self.patient_reported else "Statement"
 
 
 @dataclass(frozen=True)
@@ -53,10 +70,26 @@ class MedicationGroup:
 
     name: str
     rxnorm: str
-    status: str  # the most current status among the sources
+    status: str  # the newest current source's status: the medication's state today
     status_rank: int
-    sources: tuple[MedicationEntry, ...]
-    conflicts: tuple[str, ...]
+    sources: tuple[MedicationEntry, ...]  # every source, newest first, undated last
+    conflicts: tuple[str, ...]  # only about today: current sources that disagree
+    current: tuple[MedicationEntry, ...] = ()  # the sources that speak for today
+    history: tuple[MedicationEntry, ...] = ()  # earlier words their line's newer ones replaced
+    in_use: bool = True  # False: a past medicine, no current source says it is taken or paused
+
+    @property
+    def status_words(self) -> str:
+        return coding.code_words(self.status) or "Status not recorded"
+
+    @property
+    def history_label(self) -> str:
+        return history_label(self.history)
+
+    @property
+    def last_date(self) -> str:
+        """The newest date any source gives, as sent."""
+        return next((s.date for s in self.sources if s.when), "")
 
 
 def status_rank(status: str) -> int:
@@ -65,39 +98,32 @@ def status_rank(status: str) -> int:
 
 
 def reconcile_medications(
-    requests: list[dict], statements: list[dict], medications: list[dict]
+    requests: list[dict], statements: list[dict], included: list[dict]
 ) -> list[MedicationGroup]:
-    """Every request and statement, grouped on exact RxNorm code or exact normalized name, display-ordered.
+    """Every request and statement, grouped on exact RxNorm code or exact normalized name, display-ordered:
+    medications in use first (by state, then name), then past medicines, newest last use first.
 
-    `medications` are the `_include`d Medication resources that `medicationReference`s point at.
-    The same resource given twice (overlapping pages) counts once; the result does not depend on input order.
+    `included` are the `_include`d resources: the Medications that `medicationReference`s point at and the
+    Practitioners, PractitionerRoles and Organizations that name prescribers. The same resource given twice
+    (overlapping pages) counts once; the result does not depend on input order.
     """
-    by_reference = _index_medications(medications)
-    found = [_read(r, "request", by_reference) for r in _dicts(requests)]
-    found += [_read(s, "statement", by_reference) for s in _dicts(statements)]
+    by_reference = _index_medications(included)
+    people, dosage_cache = author_names(included), {}
+    found = [_read(r, "request", by_reference, people, dosage_cache) for r in _dicts(requests)]
+    found += [_read(s, "statement", by_reference, people, dosage_cache) for s in _dicts(statements)]
     groups = _group(dict.fromkeys(found))  # dict.fromkeys: drop exact duplicates, keep a stable order
     return sorted(groups, key=_group_sort_key)
-
-
-def plain_medication_line(group: MedicationGroup) -> str:
-    """A patient's line: "Amlodipine 5 mg oral tablet — take 1 tablet once daily", no clinician detail.
-
-    A medicine that is not current shows how it ended instead of its directions, which no longer apply.
-    """
-    name = _plain_name(group.name)
-    if group.status_rank in (ON_HOLD_RANK, ENDED_RANK):
-        return f"{name} — {PLAIN_ENDINGS.get(group.status, 'stopped')}"
-    dosage = next((s.dosage for s in group.sources if s.dosage), "")
-    return f"{name} — {dosage[:1].lower()}{dosage[1:]}" if dosage else name
 
 
 def _dicts(value) -> list[dict]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
-def _index_medications(medications) -> dict[str, dict]:
+def _index_medications(included) -> dict[str, dict]:
     index: dict[str, dict] = {}
-    for medication in _dicts(medications):
+    for medication in _dicts(included):
+        if medication.get("resourceType") not in ("Medication", None):
+            continue
         medication_id = coding.text(medication.get("id"), SHORT_LIMIT)
         if medication_id:
             index.setdefault(f"Medication/{medication_id}", medication)
@@ -126,40 +152,77 @@ def _contained(resource: dict, local_id: str) -> dict | None:
     return None
 
 
-def _read(resource: dict, kind: str, by_reference: dict[str, dict]) -> tuple[MedicationEntry, str, frozenset]:
+def _read(
+    resource: dict, kind: str, by_reference: dict, people: dict, dosage_cache: dict
+) -> tuple[MedicationEntry, str, frozenset]:
     """The entry, its RxNorm code and every normalized name its concept goes by."""
     concept, fallback_name = _concept(resource, by_reference)
     dosages = _dicts(resource.get("dosageInstruction" if kind == "request" else "dosage"))
+    readings = _dosage_readings(dosages, dosage_cache)
+    date = _date(resource, kind)
     entry = MedicationEntry(
         kind=kind,
         name=coding.display(concept) or coding.text(fallback_name) or UNNAMED,
         status=coding.status_code(resource.get("status")),
-        dosage="; ".join(line for line in map(dosage_line, dosages) if line)[:TEXT_LIMIT],
-        person=coding.reference_label(
-            resource.get("requester" if kind == "request" else "informationSource")
-        ),
-        date=_date(resource, kind),
+        dosage=_dosage_text(readings),
+        person=_person(resource, kind, people),
+        date=date,
         source_id=_source_id(resource, kind),
         patient_reported=_patient_reported(resource, kind),
         intent=coding.status_code(resource.get("intent")) if kind == "request" else "",
-        dose_key=_dose_key(dosages),
+        dose_key=_dose_key(readings),
+        when=parse_fhir_datetime(date),
     )
     names = coding.all_names(concept) or ({coding.normalized(fallback_name)} - {""})
     return entry, coding.code_in(concept, RXNORM_SYSTEM), frozenset(names)
 
 
-def _dose_key(dosages: list[dict]) -> str:
+def _dosage_readings(dosages: list[dict], cache: dict) -> list[tuple[str, str]]:
+    """(dosage_line, structured_key) of each Dosage. A long record repeats a few dosages hundreds of times
+    (yearly renewals), so each distinct one is read once per chart (`cache`, never kept across charts)."""
+    readings = []
+    for dosage in dosages:
+        try:
+            serialized = orjson.dumps(dosage, option=orjson.OPT_SORT_KEYS)
+        except (TypeError, orjson.JSONEncodeError):
+            serialized = None
+        reading = cache.get(serialized) if serialized else None
+        if reading is None:
+            reading = (dosage_line(dosage), structured_key(dosage))
+            if serialized:
+                cache[serialized] = reading
+        readings.append(reading)
+    return readings
+
+
+def _person(resource: dict, kind: str, people: dict[str, str]) -> str:
+    """The prescriber or informant by name; a statement from the Patient is "the patient"; else ""."""
+    reference = resource.get("requester" if kind == "request" else "informationSource")
+    named = first_named(resource, reference, people)
+    if not named and kind == "statement" and coding.reference_type(reference) == "Patient":
+        return "the patient"
+    return named
+
+
+def _dosage_text(readings: list[tuple[str, str]]) -> str:
+    return "; ".join(line for line, _key in readings if line)[:TEXT_LIMIT]
+
+
+def _dose_key(readings: list[tuple[str, str]]) -> str:
     """Every dosage's structured key, joined; "" unless each one is fully structured."""
-    keys = [structured_key(d) for d in dosages]
+    keys = [key for _line, key in readings]
     return "; ".join(keys)[:TEXT_LIMIT] if keys and all(keys) else ""
 
 
 def _date(resource: dict, kind: str) -> str:
+    """authoredOn for a request; for a statement the newest date it speaks for (effective or asserted)."""
     if kind == "request":
         return coding.text(resource.get("authoredOn"), SHORT_LIMIT)
     period = resource.get("effectivePeriod") if isinstance(resource.get("effectivePeriod"), dict) else {}
-    candidates = [resource.get("effectiveDateTime"), period.get("start"), resource.get("dateAsserted")]
-    return next((coding.text(c, SHORT_LIMIT) for c in candidates if coding.text(c)), "")
+    candidates = [resource.get("effectiveDateTime"), period.get("end"), period.get("start")]
+    candidates = [coding.text(c, SHORT_LIMIT) for c in [*candidates, resource.get("dateAsserted")]]
+    dated = [(when, c) for c in candidates if (when := parse_fhir_datetime(c))]
+    return max(dated)[1] if dated else next((c for c in candidates if c), "")
 
 
 def _source_id(resource: dict, kind: str) -> str:
@@ -203,30 +266,22 @@ def _group_key(entry, rxnorm: str, names: frozenset, codes_by_name) -> tuple:
 def _make_group(key: tuple, entries: list[MedicationEntry]) -> MedicationGroup:
     sources = tuple(sorted(entries, key=_entry_sort_key))
     rxnorm = key[1] if key[0] == "rxnorm" else ""
-    coded = [s for s in sources if s.name != UNNAMED]
+    today = standing(sources, same_dose=same_dose)
+    named = [s for s in (*today.current, *sources) if s.name != UNNAMED]
     return MedicationGroup(
-        name=(coded or sources)[0].name,
+        name=(named or sources)[0].name,
         rxnorm=rxnorm,
-        status=sources[0].status,
-        status_rank=sources[0].status_rank,
+        status=today.status,
+        status_rank=status_rank(today.status),
         sources=sources,
-        conflicts=_conflicts(sources),
+        conflicts=today.conflicts,
+        current=today.current,
+        history=today.history,
+        in_use=today.in_use,
     )
 
 
-def _conflicts(sources: tuple[MedicationEntry, ...]) -> tuple[str, ...]:
-    current = [s for s in sources if s.status != "entered-in-error"]
-    conflicts = []
-    dosed = [s for s in current if s.dosage]
-    if any(not _same_dose(a, b) for a in dosed for b in dosed):
-        conflicts.append(DIFFERENT_DOSE)
-    statuses = {s.status for s in current}
-    if "active" in statuses:
-        conflicts += [message for status, message in CONFLICTING_STATUSES.items() if status in statuses]
-    return tuple(conflicts)
-
-
-def _same_dose(a: MedicationEntry, b: MedicationEntry) -> bool:
+def same_dose(a: MedicationEntry, b: MedicationEntry) -> bool:
     """Structured doses compare when both sources have one (a text and its own structure may be worded
     differently); otherwise what is shown is compared, casefolded with whitespace collapsed."""
     if a.dose_key and b.dose_key:
@@ -235,17 +290,13 @@ def _same_dose(a: MedicationEntry, b: MedicationEntry) -> bool:
 
 
 def _entry_sort_key(entry: MedicationEntry) -> tuple:
-    # Most current first, newest first within a status (undated last); the whole entry breaks ties.
-    newest_first = tuple(-ord(char) for char in entry.date)
-    return (entry.status_rank, not entry.date, newest_first, entry)
+    # Newest first (undated last), then the most current status; the whole entry breaks ties.
+    newest_first = -entry.when.timestamp() if entry.when else 0.0
+    return (entry.when is None, newest_first, entry.status_rank, entry)
 
 
 def _group_sort_key(group: MedicationGroup) -> tuple:
-    return (group.status_rank, group.name.casefold(), group.rxnorm, group.sources)
-
-
-def _plain_name(name: str) -> str:
-    """RxNorm's "amlodipine 5 MG Oral Tablet" as "Amlodipine 5 mg oral tablet"."""
-    words = [word.lower() if word.isupper() or word.istitle() else word for word in name.split(" ")]
-    plain = " ".join(words)
-    return plain[:1].upper() + plain[1:]
+    if group.in_use:
+        return (0, group.status_rank, 0.0, group.name.casefold(), group.rxnorm, group.sources)
+    last = next((s.when for s in group.sources if s.when), None)
+    return (1, 0, -last.timestamp() if last else 0.0, group.name.casefold(), group.rxnorm, group.sources)

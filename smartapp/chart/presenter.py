@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from smartapp.chart import sections
 from smartapp.chart.allergies import plain_allergy_line, summarize_allergies
-from smartapp.chart.medications import plain_medication_line, reconcile_medications
+from smartapp.chart.medications import MedicationGroup, reconcile_medications
 from smartapp.chart.notes import count_entered_in_error, filter_notes, group_notes, note_filter_choices
+from smartapp.chart.plain_medicines import plain_medicine
 
 MESSAGES = {
     sections.FAILED: "Could not be loaded from the EHR just now.",
@@ -42,6 +43,28 @@ class SectionView:
         return self.rows is not None
 
 
+@dataclass(frozen=True)
+class MedicationList:
+    """The medication section's rows: medicines in use, then past medicines (shown collapsed)."""
+
+    in_use: tuple[MedicationGroup, ...]
+    past: tuple[MedicationGroup, ...]
+    hidden_entered_in_error: int = 0  # medications whose every record was entered in error
+
+    def __bool__(self) -> bool:
+        return bool(self.in_use or self.past)
+
+
+def medication_list(requests: list, statements: list, included: list) -> MedicationList:
+    groups = reconcile_medications(requests, statements, included)
+    shown = [g for g in groups if g.status != "entered-in-error"]
+    return MedicationList(
+        in_use=tuple(g for g in shown if g.in_use),
+        past=tuple(g for g in shown if not g.in_use),
+        hidden_entered_in_error=len(groups) - len(shown),
+    )
+
+
 def _section(states: list[str], build) -> SectionView:
     """One section from one or more searches: the worst state is the section's; rows come from every
     search that loaded, so a failed statement search does not hide the prescriptions that did load."""
@@ -56,10 +79,12 @@ def chart_rows(found: dict[str, sections.SectionData], note_filters: dict | None
     statements, notes = found["medication_statements"], found["notes"]
     all_notes = group_notes(notes.matches, notes.included)
     return {
-        "allergies": _section([allergies.state], lambda: summarize_allergies(allergies.matches)),
+        "allergies": _section(
+            [allergies.state], lambda: summarize_allergies(allergies.matches, allergies.included)
+        ),
         "medications": _section(
             [requests.state, statements.state],
-            lambda: reconcile_medications(requests.matches, statements.matches, requests.included),
+            lambda: medication_list(requests.matches, statements.matches, requests.included),
         ),
         "notes": _section([notes.state], lambda: filter_notes(all_notes, **(note_filters or {}))),
         "notes_hidden": count_entered_in_error(notes.matches),
@@ -71,11 +96,12 @@ def chart_rows(found: dict[str, sections.SectionData], note_filters: dict | None
 def patient_rows(found: dict[str, sections.SectionData], note_filters: dict | None = None) -> dict:
     """The patient's own view: the same sections, in plain language, without clinician-only detail."""
     chart = chart_rows(found, note_filters)
-    groups = chart["medications"].rows or []
+    medications = chart["medications"].rows or MedicationList((), ())
     summary = chart["allergies"].rows
     return {
         **chart,
-        "medicine_lines": [plain_medication_line(g) for g in groups if g.status != "entered-in-error"],
+        "medicines": [plain_medicine(g) for g in medications.in_use],
+        "past_medicines": [plain_medicine(g) for g in medications.past],
         "allergy_lines": [plain_allergy_line(row) for row in summary.rows] if summary else [],
     }
 

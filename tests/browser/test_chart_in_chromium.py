@@ -4,7 +4,9 @@ Launches from the sandbox simulator, sees the allergy banner, a reconciled medic
 specialist note, and saves a screenshot to tests/artifacts/. A hostile note must run nothing.
 """
 
+import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -67,12 +69,22 @@ def test_a_clinician_sees_allergies_medications_and_a_note(page, app_url):
 
     assert "/chart/" in chart.url
     assert chart.locator("tr.critical .flag").first.is_visible()  # the high-criticality allergy stands out
-    assert chart.locator(".conflict").count() >= 1  # a reconciled medication with a conflict
+    assert chart.locator("table.medications tbody tr").first.is_visible()  # today's medicines
     chart.click("#notes a >> nth=0")
     chart.wait_for_load_state()
     assert chart.locator("section.note h1").is_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     chart.screenshot(path=str(ARTIFACTS / "chart-note.png"), full_page=True)
+
+
+def test_a_present_disagreement_is_flagged_and_a_replaced_order_is_history(page, app_url):
+    chart = _launch(page, app_url, catalog.MEDICATION_SCENARIO_PATIENT_ID)
+
+    lisinopril = chart.locator("table.medications tbody tr", has_text="lisinopril")
+    assert lisinopril.locator(".conflict").inner_text() == "⚠ different dose"  # the patient reports 2 tablets
+    history = lisinopril.locator("details.history")
+    assert re.fullmatch(r"1 earlier order since \d{4}", history.locator("summary").inner_text())
+    assert not history.get_attribute("open")
 
 
 def test_a_hostile_note_runs_nothing_in_the_browser(page, app_url):
@@ -86,3 +98,23 @@ def test_a_hostile_note_runs_nothing_in_the_browser(page, app_url):
 
     assert page.dialogs == [] and chart.frames[-1].url.endswith("/content")
     assert all(url.startswith(app_url) for url in requests_seen)  # no remote image, no beacon
+
+
+def test_a_synthea_patient_chart_puts_today_first_with_history_collapsed(page, app_url):
+    from smartapp.sandbox.importer import SYNTHEA_DIR, resources_import
+
+    [bundle] = SYNTHEA_DIR.glob("Erminia_Ondricka_*.json")
+    resources_import(paths=[bundle])
+    entries = json.loads(bundle.read_text())["entry"]
+    patient_id = next(e["resource"]["id"] for e in entries if e["resource"]["resourceType"] == "Patient")
+
+    chart = _launch(page, app_url, patient_id)
+
+    assert "/chart/" in chart.url
+    assert chart.locator("table.medications tbody tr").first.is_visible()  # today's medicines, open
+    assert chart.locator(".conflict").count() == 0  # decades of records, no false alarm
+    past = chart.locator("details.past-medicines")
+    assert past.count() == 0 or not past.first.get_attribute("open")  # history stays collapsed
+    assert "Practitioner/" not in chart.inner_text("main")
+    ARTIFACTS.mkdir(exist_ok=True)
+    chart.screenshot(path=str(ARTIFACTS / "chart-synthea.png"), full_page=True)

@@ -1,11 +1,7 @@
 import pytest
 
-from smartapp.chart.medications import (
-    UNNAMED,
-    MedicationEntry,
-    plain_medication_line,
-    reconcile_medications,
-)
+from smartapp.chart.medications import UNNAMED, MedicationEntry, reconcile_medications
+from smartapp.chart.plain_medicines import plain_medicine
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 
@@ -67,10 +63,23 @@ def test_a_request_and_a_statement_with_the_same_rxnorm_code_are_one_group_with_
     assert group.sources[1].patient_reported is True
 
 
-def test_a_group_reports_a_different_dose_and_active_versus_stopped():
+def test_an_older_stop_of_a_medicine_prescribed_again_is_history_not_a_conflict():
     [group] = reconcile_medications([AMLODIPINE_ORDER], [AMLODIPINE_STOPPED_STATEMENT], [])
 
-    assert group.conflicts == ("different dose", "active in one source, stopped in another")
+    assert group.conflicts == ()
+    assert [s.source_id for s in group.current] == ["MedicationRequest/mr-1"]
+    assert [s.source_id for s in group.history] == ["MedicationStatement/ms-1"]
+    assert (group.status, group.in_use) == ("active", True)
+
+
+def test_a_newer_stop_reported_by_the_patient_conflicts_with_the_active_prescription():
+    newer_stop = {**AMLODIPINE_STOPPED_STATEMENT, "effectiveDateTime": "2026-11-01"}
+    [group] = reconcile_medications([AMLODIPINE_ORDER], [newer_stop], [])
+
+    assert group.status == "stopped"  # the newest word
+    assert group.in_use is True  # the prescription still says active
+    assert group.conflicts == ("prescribed, but the patient reports it stopped",)
+    assert len(group.current) == 2 and group.history == ()
 
 
 def test_dosage_texts_differing_only_in_case_and_spacing_are_not_a_conflict():
@@ -101,7 +110,7 @@ def test_a_structured_dosage_without_text_is_spelled_out():
 
     assert group.sources[0].dosage == "1 tablet, oral route, once a day"
     assert group.sources[0].dose_key == "1 tablet, once a day"
-    assert plain_medication_line(group) == "Amlodipine 5 mg oral tablet — 1 tablet, oral route, once a day"
+    assert plain_medicine(group).directions == "1 tablet, oral route, once a day"
 
 
 def test_the_same_structured_dose_with_and_without_text_is_not_a_conflict():
@@ -315,16 +324,18 @@ def test_groups_are_ordered_active_then_on_hold_then_ended_then_unknown_and_by_n
         [],
     )
 
+    # In use (active, on hold, unclear) first; then past medicines (newest first, here undated: by name).
     assert names(groups) == [
         "Lisinopril",
         "metformin",
         "Warfarin",
+        "Zinc",
         "Amoxicillin",
         "Aspirin",
         "Baclofen",
-        "Zinc",
     ]
-    assert [g.status_rank for g in groups] == [0, 0, 1, 2, 2, 2, 3]
+    assert [g.status_rank for g in groups] == [0, 0, 1, 3, 2, 2, 2]
+    assert [g.in_use for g in groups] == [True] * 4 + [False] * 3
 
 
 def test_oracle_plan_requests_reported_by_the_patient_are_included_and_flagged():
@@ -398,23 +409,31 @@ def test_very_long_names_and_dosages_are_bounded():
     assert len(group.sources[0].dosage) <= 500
 
 
-def test_plain_line_gives_the_patient_the_name_and_directions():
+def test_plain_medicine_gives_the_patient_the_name_and_directions():
     [group] = reconcile_medications([AMLODIPINE_ORDER], [], [])
+    medicine = plain_medicine(group)
 
-    assert plain_medication_line(group) == "Amlodipine 5 mg oral tablet — take 1 tablet by mouth daily"
+    assert (medicine.name, medicine.directions) == (
+        "Amlodipine 5 mg oral tablet",
+        "take 1 tablet by mouth daily",
+    )
+    assert (medicine.note, medicine.in_use) == ("", True)
 
 
-def test_plain_line_for_a_stopped_medication_says_so_instead_of_giving_directions():
+def test_plain_medicine_for_a_stopped_medication_says_so_with_its_last_date():
     [group] = reconcile_medications([], [AMLODIPINE_STOPPED_STATEMENT], [])
+    medicine = plain_medicine(group)
 
-    assert plain_medication_line(group) == "Norvasc — stopped"
+    assert (medicine.name, medicine.directions, medicine.in_use) == ("Norvasc", "stopped", False)
+    assert medicine.last_date == "2026-09-01"
 
 
-def test_plain_line_has_no_prescriber_codes_or_conflicts():
+def test_plain_medicine_has_no_prescriber_codes_or_conflicts():
     [group] = reconcile_medications([AMLODIPINE_ORDER], [AMLODIPINE_STOPPED_STATEMENT], [])
-    line = plain_medication_line(group)
+    medicine = plain_medicine(group)
+    text = f"{medicine.name} {medicine.directions} {medicine.note}"
 
-    assert "197361" not in line and "Lin" not in line and "dose" not in line
+    assert "197361" not in text and "Lin" not in text and "dose" not in text
 
 
 def test_the_sandbox_patients_reconcile_with_every_request_and_statement_kept(synthetic_resources):
@@ -426,4 +445,6 @@ def test_the_sandbox_patients_reconcile_with_every_request_and_statement_kept(sy
 
     assert sum(len(g.sources) for g in groups) == len(requests) + len(statements)
     assert all(g.name != UNNAMED for g in groups)
-    assert [g.status_rank for g in groups] == sorted(g.status_rank for g in groups)
+    in_use = [g for g in groups if g.in_use]
+    assert groups[: len(in_use)] == in_use
+    assert [g.status_rank for g in in_use] == sorted(g.status_rank for g in in_use)

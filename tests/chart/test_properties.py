@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smartapp.chart.allergies import plain_allergy_line, summarize_allergies
-from smartapp.chart.medications import plain_medication_line, reconcile_medications
+from smartapp.chart.medications import reconcile_medications
+from smartapp.chart.plain_medicines import plain_medicine
 
 # Few examples and no example database: the suite stays fast and leaves no .hypothesis/ in the tree.
 FAST = settings(max_examples=60, deadline=None, database=None)
@@ -108,7 +109,7 @@ def test_reconciliation_never_raises_and_keeps_strings_bounded(requests, stateme
     groups = reconcile_medications(requests + medications, statements, medications)
 
     assert all(len(s) <= 500 for s in all_strings(groups))
-    assert all(len(plain_medication_line(g)) <= 1000 for g in groups)
+    assert all(len(str(plain_medicine(g))) <= 2000 for g in groups)
     assert sum(len(g.sources) for g in groups) <= len(requests + medications + statements)
 
 

@@ -24,8 +24,9 @@ def _stored(patient_id: str, resource_type: str) -> list[dict]:
 
 
 def _medication_sources_shown(page: str) -> int:
-    table = re.search(r'<table class="medications">(.*?)</table>', page, re.S)
-    return len(re.findall(r"<li>", table.group(1))) if table else 0
+    # Current sources, each medication's collapsed history and the past medicines: every record once.
+    section = re.search(r'<section class="card" id="medications".*?</section>', page, re.S)
+    return len(re.findall(r"<li>", section.group(0))) if section else 0
 
 
 def _note_ids_shown(page: str, launch_path: str) -> list[str]:
