@@ -215,14 +215,26 @@ def _dose_key(readings: list[tuple[str, str]]) -> str:
 
 
 def _date(resource: dict, kind: str) -> str:
-    """authoredOn for a request; for a statement the newest date it speaks for (effective or asserted)."""
+    """authoredOn for a request (else when its supply or first dosage starts: some servers leave authoredOn
+    out); for a statement the newest date it speaks for (effective or asserted)."""
     if kind == "request":
-        return coding.text(resource.get("authoredOn"), SHORT_LIMIT)
+        candidates = [resource.get("authoredOn"), *_request_starts(resource)]
+        return next((c for c in (coding.text(c, SHORT_LIMIT) for c in candidates) if c), "")
     period = resource.get("effectivePeriod") if isinstance(resource.get("effectivePeriod"), dict) else {}
     candidates = [resource.get("effectiveDateTime"), period.get("end"), period.get("start")]
     candidates = [coding.text(c, SHORT_LIMIT) for c in [*candidates, resource.get("dateAsserted")]]
     dated = [(when, c) for c in candidates if (when := parse_fhir_datetime(c))]
     return max(dated)[1] if dated else next((c for c in candidates if c), "")
+
+
+def _request_starts(resource: dict) -> list:
+    supply = resource.get("dispenseRequest") if isinstance(resource.get("dispenseRequest"), dict) else {}
+    validity = supply.get("validityPeriod") if isinstance(supply.get("validityPeriod"), dict) else {}
+    dosages = _dicts(resource.get("dosageInstruction"))
+    timing = dosages[0].get("timing") if dosages and isinstance(dosages[0].get("timing"), dict) else {}
+    repeat = timing.get("repeat") if isinstance(timing.get("repeat"), dict) else {}
+    bounds = repeat.get("boundsPeriod") if isinstance(repeat.get("boundsPeriod"), dict) else {}
+    return [validity.get("start"), bounds.get("start")]
 
 
 def _source_id(resource: dict, kind: str) -> str:

@@ -258,3 +258,16 @@ def test_the_state_is_the_newest_current_word_and_past_medicines_have_no_live_so
                 for s in group.current
             )
             assert group.conflicts == ()
+
+
+def test_orders_without_authored_on_are_dated_by_their_supply_or_dosage_start():
+    old = {
+        **order("mr-1", None, dose="Take 1 tablet"),
+        "dispenseRequest": {"validityPeriod": {"start": "2019-01-01"}},
+    }
+    new = {**order("mr-2", None, dose="Take 2 tablets")}
+    new["dosageInstruction"][0]["timing"] = {"repeat": {"boundsPeriod": {"start": "2024-01-01"}}}
+    [group] = reconcile_medications([old, new], [], [])
+
+    assert [s.source_id for s in group.current] == ["MedicationRequest/mr-2"]
+    assert group.conflicts == () and group.history_label == "1 earlier order since 2019"
