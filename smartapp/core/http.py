@@ -4,6 +4,11 @@ fhirclient and requests have no timeout of their own; every request smartapp sen
 Retries (RFC 9700 and SMART best practice): connect failures may always be retried; a request that
 reached the server is retried only when it is a GET (429/502/503/504), with a capped Retry-After, and
 never a POST, so that a single-use code or a rotating refresh token is never sent twice.
+
+The allow-list compares origins: an entry "https://ehr.example.org:8443" lets requests reach that scheme,
+host and port only (the default port when none is written); a bare host ("127.0.0.1") any port of it, for
+operators' EGRESS_ALLOWED_HOSTS. Redirects are never followed, whatever a caller asks: a 3xx comes back as
+the answer, so a server cannot send a request (a code, a verifier, a token) on to a place it chooses.
 """
 
 from collections.abc import Iterable
@@ -15,6 +20,7 @@ from urllib3.util.retry import Retry
 
 DEFAULT_TIMEOUT = (3.05, 10)  # (connect, read) seconds
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class EgressRefused(Exception):
@@ -39,27 +45,52 @@ class CappedRetry(Retry):
         return retry
 
 
+def origin_of(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an http(s) URL, the default port filled in; None when there is none."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except (ValueError, TypeError, AttributeError):
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    return scheme, parts.hostname.lower(), port or _DEFAULT_PORTS[scheme]
+
+
 class GuardedAdapter(HTTPAdapter):
-    """Refuses hosts off the allow-list before opening a socket and gives every request a timeout."""
+    """Refuses origins off the allow-list before opening a socket and gives every request a timeout."""
 
     def __init__(self, allowed_hosts: Iterable[str], timeout=DEFAULT_TIMEOUT, **kwargs):
-        self.allowed_hosts = frozenset(host.lower() for host in allowed_hosts)
+        entries = [entry.lower() for entry in allowed_hosts]
+        self.allowed_hosts = frozenset(entry for entry in entries if "://" not in entry)
+        self.allowed_origins = frozenset(filter(None, (origin_of(e) for e in entries if "://" in e)))
         self.timeout = timeout
         super().__init__(**kwargs)
 
+    def allows(self, url: str) -> bool:
+        origin = origin_of(url)
+        return origin is not None and (origin in self.allowed_origins or origin[1] in self.allowed_hosts)
+
     def send(self, request, **kwargs):
-        host = (urlsplit(request.url).hostname or "").lower()
-        if host not in self.allowed_hosts:
+        if not self.allows(request.url):
             raise EgressRefused()
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.timeout
         return super().send(request, **kwargs)
 
 
+class NoRedirectSession(requests.Session):
+    """A Session that never follows a redirect, even when asked to: the 3xx is the answer."""
+
+    def get_redirect_target(self, response):
+        return None
+
+
 def outgoing_session(
     allowed_hosts: Iterable[str], *, timeout=DEFAULT_TIMEOUT, retries: int = 2, max_retry_after: float = 2.0
 ) -> requests.Session:
-    """A requests.Session that only reaches `allowed_hosts` (redirect hops included: each re-enters send)."""
+    """A requests.Session that reaches only `allowed_hosts` (origins, bare hosts) and follows no redirect."""
     retry = CappedRetry(
         total=retries,
         connect=retries,
@@ -75,7 +106,7 @@ def outgoing_session(
     )
     retry.max_retry_after = max_retry_after
     adapter = GuardedAdapter(allowed_hosts, timeout=timeout, max_retries=retry)
-    session = requests.Session()
+    session = NoRedirectSession()
     session.trust_env = False  # no proxies or netrc from the environment: egress is decided here only
     session.mount("http://", adapter)
     session.mount("https://", adapter)

@@ -6,10 +6,10 @@ resource as JSON instead (contentType + base64 `data`), which is decoded here.
 
 import base64
 import binascii
-import json
 import re
 from dataclasses import dataclass
 
+from smartapp.ehr import bounded_json
 from smartapp.ehr.errors import EhrBadResponse
 from smartapp.ehr.paging import is_under_base
 
@@ -46,9 +46,11 @@ def binary_content(content_type: str, body: bytes) -> BinaryContent:
 
 
 def _binary_resource(body: bytes) -> dict | None:
+    if bounded_json.too_deep(body):
+        raise EhrBadResponse()  # nested past any real Binary: hostile, refused before it is parsed
     try:
-        resource = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        resource = bounded_json.loads(body)
+    except EhrBadResponse:
         return None  # JSON content type but not JSON: the attachment itself, as sent
     return resource if isinstance(resource, dict) and resource.get("resourceType") == "Binary" else None
 

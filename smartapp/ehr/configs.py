@@ -6,6 +6,8 @@ A file that does not validate stops start-up with a message naming the file and 
 An optional `[backend]` table names the SMART Backend Services client (private_key_jwt) of the same EHR.
 `embedding = "iframe"` says the EHR shows the app inside a frame of its own pages: their origins
 (`embedding_origins`, by default the issuer's) may then frame the app, and its cookies are SameSite=None.
+Every host a file names must be a public one (smartapp.ehr.config_hosts; loopback in development only),
+and an `issuer_pattern` starts with a literal origin: the app's egress is a fixed list of origins.
 """
 
 import os
@@ -14,11 +16,19 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
+
+from smartapp.ehr.config_hosts import (
+    host_problem,
+    is_loopback,
+    issuer_pattern,
+    origin_text,
+    split_host_port,
+)
 
 PERSONAS = ("clinician", "patient", "coordinator", "backend")
 EMBEDDINGS = ("window", "iframe")
@@ -90,17 +100,33 @@ class LaunchConfig:
         )
 
     def matches_issuer(self, iss: str) -> bool:
-        """Exact match on the canonical issuer (or a full match of the issuer pattern); no prefixes."""
+        """Exact match on the canonical issuer, or: the pattern's literal origin exactly and its path
+        pattern fully matching the issuer's path (no dot segments); never a prefix."""
         canonical = canonical_issuer(iss)
         if canonical is None:
             return False
         if self.issuer:
             return canonical == self.issuer
-        return re.fullmatch(self.issuer_pattern, canonical) is not None
+        pattern = issuer_pattern(self.issuer_pattern)
+        path = urlsplit(canonical).path
+        if pattern is None or _origin(canonical) != pattern.origin or _has_dot_segment(path):
+            return False
+        return re.fullmatch(f"(?:{pattern.path})", path[1:]) is not None
+
+    def origins(self) -> frozenset[str]:
+        """The origins (scheme, host, port) this registration's EHR lives on: its issuer's (or issuer
+        pattern's) and those of `extra_hosts` (https; http too for a loopback host in development)."""
+        pattern = None if self.issuer else issuer_pattern(self.issuer_pattern)
+        own = _origin(self.issuer) if self.issuer else (pattern.origin if pattern else "")
+        origins = {own} if own else set()
+        for host, port in filter(None, map(split_host_port, self.extra_hosts)):
+            origins.add(origin_text("https", host, port))
+            if is_loopback(host):
+                origins.add(origin_text("http", host, port))
+        return frozenset(origins)
 
     def hosts(self) -> set[str]:
-        fixed = {urlsplit(self.issuer).hostname} if self.issuer else set()
-        return {h for h in fixed if h} | set(self.extra_hosts)
+        return {host for origin in self.origins() if (host := urlsplit(origin).hostname)}
 
     def scope_for(self, persona: str) -> str:
         return self.scopes.get(persona, "")
@@ -128,6 +154,20 @@ def canonical_issuer(url: str) -> str | None:
     if port and port != default:
         netloc = f"{netloc}:{port}"
     return f"{scheme}://{netloc}{parts.path.rstrip('/')}"
+
+
+def _has_dot_segment(path: str) -> bool:
+    return any(segment in (".", "..") for segment in unquote(path).split("/"))
+
+
+def _loopback_ok() -> bool:
+    """Loopback EHRs (the sandbox, test fakes) are for development; production refuses them."""
+    return not getattr(settings, "PRODUCTION", False)
+
+
+def _host_checked(source: str, field_name: str, host: str) -> None:
+    if problem := host_problem(host, loopback_ok=_loopback_ok()):
+        _fail(source, f"`{field_name}` names {problem} ({host!r}); only public hosts are allowed")
 
 
 def _fail(source: str, message: str):
@@ -170,7 +210,7 @@ def _parse(path: Path) -> LaunchConfig:
         client_id=client_id, client_auth=client_auth, client_secret=secret,
         scope_grammar=data.get("scope_grammar", "v2"),
         scopes={persona: " ".join(scope.split()) for persona, scope in scopes.items()},
-        extra_hosts=tuple(h.lower() for h in data.get("extra_hosts", [])),
+        extra_hosts=_extra_hosts(source, data.get("extra_hosts", [])),
         coordinators=frozenset(data.get("coordinators", [])), embedding=embedding,
         source=source, backend_client_id=backend_client_id if client_id else "",
         embedding_origins=embedding_origins,
@@ -204,6 +244,8 @@ def _embedding(source: str, data: dict, issuer: str) -> tuple[str, tuple[str, ..
         isinstance(o, str) and canonical_issuer(o) == o and urlsplit(o).path == "" for o in origins
     ):
         _fail(source, "`embedding_origins` must list origins like https://ehr.example.org (no path)")
+    for origin in origins:
+        _host_checked(source, "embedding_origins", urlsplit(origin).hostname)
     if embedding == "window":
         return embedding, ()
     if not origins and not issuer:
@@ -221,15 +263,47 @@ def _issuer(source: str, data: dict) -> tuple[str, str]:
     if bool(raw) == bool(pattern):
         _fail(source, "give exactly one of `issuer` and `issuer_pattern`")
     if pattern:
-        try:
-            re.compile(pattern)
-        except re.error:
-            _fail(source, "`issuer_pattern` is not a valid regular expression")
+        _issuer_pattern(source, pattern)
         return "", pattern
     issuer = canonical_issuer(raw.replace("{app_origin}", settings.APP_ORIGIN))
     if issuer is None:
         _fail(source, "`issuer` must be an https URL (http only on loopback) without query or fragment")
+    _host_checked(source, "issuer", urlsplit(issuer).hostname)
     return issuer, ""
+
+
+def _issuer_pattern(source: str, pattern: str) -> None:
+    """A pattern is a literal origin and a path pattern: `https://fhir\\.example\\.org/r4/[0-9a-f]{8}`.
+
+    The scheme, host (dots escaped as \\.) and port are literal; the pattern may only vary the path after
+    the first "/". So it names one origin, like an `issuer`, and the egress allow-list stays a fixed list.
+    """
+    try:
+        re.compile(pattern)
+    except (re.error, TypeError):
+        _fail(source, "`issuer_pattern` is not a valid regular expression")
+    parts = issuer_pattern(pattern)
+    if parts is None:
+        _fail(
+            source,
+            "`issuer_pattern` must start with a literal origin, e.g. https://fhir\\.example\\.org/ "
+            "(scheme, host with escaped dots, optional port; no wildcard before the first /)",
+        )
+    if parts.origin.startswith("http://") and not is_loopback(parts.host):
+        _fail(source, "`issuer_pattern` must be https (http only on loopback)")
+    _host_checked(source, "issuer_pattern", parts.host)
+
+
+def _extra_hosts(source: str, entries) -> tuple[str, ...]:
+    """`extra_hosts`: "host" or "host:port" entries (https origins), each a public host."""
+    if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+        _fail(source, "`extra_hosts` must be a list of host names")
+    for entry in entries:
+        parsed = split_host_port(entry)
+        if parsed is None:
+            _fail(source, f"`extra_hosts` entry {entry!r} must be a host or host:port (no scheme or path)")
+        _host_checked(source, "extra_hosts", parsed[0])
+    return tuple(entry.lower() for entry in entries)
 
 
 @cache
@@ -250,6 +324,15 @@ def by_name(name: str) -> LaunchConfig | None:
 def for_issuer(iss: str) -> LaunchConfig | None:
     """The enabled registration whose issuer is `iss`; None for anything unknown or malformed."""
     return next((c for c in enabled_configs() if c.matches_issuer(iss)), None)
+
+
+def allowed_origins() -> frozenset[str]:
+    """The egress allow-list: the origins of enabled registrations plus EGRESS_ALLOWED_HOSTS (bare hosts:
+    any port of them; or origins)."""
+    entries = {entry.lower() for entry in settings.EGRESS_ALLOWED_HOSTS}
+    for config in enabled_configs():
+        entries |= config.origins()
+    return frozenset(entries)
 
 
 def allowed_hosts() -> frozenset[str]:

@@ -2,7 +2,10 @@
 
 `{iss}/.well-known/smart-configuration` (SMART App Launch 2.x §Conformance), falling back to the
 CapabilityStatement's oauth-uris extension (SMART 1.0) when a server has no such document. Every endpoint
-must be on an allowed host: a discovery document is not trusted to send tokens elsewhere (SECURITY.md R1, R2).
+the document names (each `*_endpoint`, `jwks_uri`, `issuer`; each oauth-uris URL) must be on one of the
+registration's own origins (scheme, host and port), or the launch is refused before any request goes
+there: a discovery document is not trusted to send a code, a verifier or a token elsewhere, not even to
+another registered EHR (SECURITY.md R1, R2, R7). A redirect is never followed (core.http) and is refused.
 """
 
 import hashlib
@@ -23,6 +26,7 @@ from smartapp.ehr.session import (
     is_transient,
     launch_transport_errors,
     read_json,
+    refuse_redirect,
     unavailable,
 )
 
@@ -44,6 +48,9 @@ class SmartEndpoints:
     capabilities: frozenset[str]
     code_challenge_methods: frozenset[str]
     scopes_supported: frozenset[str]
+    # RFC 9207 §3: the server names itself (`iss`) in every authorization response; the app must then
+    # refuse a response without it (§2.4)
+    iss_parameter_supported: bool = False
 
 
 def discover(config: LaunchConfig, iss: str) -> SmartEndpoints:
@@ -58,36 +65,55 @@ def discover(config: LaunchConfig, iss: str) -> SmartEndpoints:
     key = "ehr:discovery:" + hashlib.sha256(f"{config.name}\n{base}".encode()).hexdigest()
     if (endpoints := cache.get(key)) is not None:
         return endpoints
-    endpoints = _fetch(base)
+    endpoints = _fetch(config, base)
     if "S256" not in endpoints.code_challenge_methods and profile_for(config).advertises_pkce:
         log.warning("discovery: %s does not advertise S256 PKCE; sending it anyway", config.name)
     cache.set(key, endpoints, CACHE_SECONDS)
     return endpoints
 
 
-def check_endpoint(url: str) -> str:
-    """`url` if it is absolute https (http only on loopback) on an allowed host, else LaunchRejected."""
-    if (
-        not isinstance(url, str)
-        or configs.canonical_issuer(url) is None
-        or (urlsplit(url).hostname or "").lower() not in configs.allowed_hosts()
-    ):
-        log.warning("discovery: endpoint refused (not https or not on an allowed host)")
+def check_endpoint(url: str, config: LaunchConfig | None = None) -> str:
+    """`url` if it is absolute https (http only on loopback) on one of `config`'s origins (scheme, host,
+    port), or with no config on the egress allow-list; else LaunchRejected."""
+    canonical = configs.canonical_issuer(url) if isinstance(url, str) else None
+    origin = _origin(canonical) if canonical else ""
+    allowed = config.origins() if config is not None else configs.allowed_origins()
+    bare_host_ok = config is None and urlsplit(origin).hostname in allowed  # EGRESS_ALLOWED_HOSTS entries
+    if not origin or not (origin in allowed or bare_host_ok):
+        log.warning("discovery: endpoint refused (not https or not on the registration's origins)")
         raise LaunchRejected(reason="discovery_foreign_endpoint")
     return url
 
 
-def _fetch(base: str) -> SmartEndpoints:
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _fetch(config: LaunchConfig, base: str) -> SmartEndpoints:
     with launch_transport_errors(), ehr_session(timeout=TIMEOUT) as session:
         document = _get_json(session, f"{base}/.well-known/smart-configuration", fallback_ok=True)
         if document is not None:
-            return _from_smart_configuration(base, document)
-        return _from_capability_statement(base, _get_json(session, f"{base}/metadata"))
+            _check_every_endpoint(config, document)
+            return _from_smart_configuration(config, base, document)
+        return _from_capability_statement(config, base, _get_json(session, f"{base}/metadata"))
+
+
+def _check_every_endpoint(config: LaunchConfig, document: dict) -> None:
+    """Each URL the document offers for the app to call (`*_endpoint`, `jwks_uri`, `issuer`), used now or
+    not, must be on the registration's origins: a foreign one marks a document not to be trusted."""
+    for name, value in document.items():
+        named = name.endswith("_endpoint") or name in ("jwks_uri", "issuer")
+        if named and isinstance(value, str) and value:  # a wrong type is the parser's EhrBadResponse below
+            check_endpoint(value, config)
 
 
 def _get_json(session: requests.Session, url: str, *, fallback_ok: bool = False) -> dict | None:
     """The JSON object at `url`; None (when a fallback exists) for a 404 or a non-JSON answer."""
-    with session.get(url, headers={"Accept": "application/json"}, stream=True) as response:
+    with session.get(
+        url, headers={"Accept": "application/json"}, stream=True, allow_redirects=False
+    ) as response:
+        refuse_redirect(response, "discovery")
         if is_transient(response.status_code):
             raise unavailable(response)
         if fallback_ok and (response.status_code == 404 or not is_json(response)):
@@ -102,7 +128,7 @@ def _get_json(session: requests.Session, url: str, *, fallback_ok: bool = False)
             raise
 
 
-def _from_smart_configuration(base: str, doc: dict) -> SmartEndpoints:
+def _from_smart_configuration(config: LaunchConfig, base: str, doc: dict) -> SmartEndpoints:
     methods = _strings(doc.get("code_challenge_methods_supported"))
     if "plain" in methods and "S256" not in methods:
         raise LaunchRejected(reason="pkce_plain_only")  # RFC 9700 §2.1.1: S256 is the method to use
@@ -111,24 +137,28 @@ def _from_smart_configuration(base: str, doc: dict) -> SmartEndpoints:
         raise EhrBadResponse()
     return SmartEndpoints(
         issuer=base,
-        authorization_endpoint=check_endpoint(_required(doc, "authorization_endpoint")),
-        token_endpoint=check_endpoint(_required(doc, "token_endpoint")),
-        revocation_endpoint=_optional_endpoint(doc.get("revocation_endpoint")),
-        jwks_uri=_optional_endpoint(doc.get("jwks_uri")),
+        authorization_endpoint=check_endpoint(_required(doc, "authorization_endpoint"), config),
+        token_endpoint=check_endpoint(_required(doc, "token_endpoint"), config),
+        revocation_endpoint=_optional_endpoint(doc.get("revocation_endpoint"), config),
+        jwks_uri=_optional_endpoint(doc.get("jwks_uri"), config),
         oidc_issuer=oidc_issuer,
         capabilities=_strings(doc.get("capabilities")),
         code_challenge_methods=methods,
         scopes_supported=_strings(doc.get("scopes_supported")),
+        iss_parameter_supported=doc.get("authorization_response_iss_parameter_supported") is True,
     )
 
 
-def _from_capability_statement(base: str, statement: dict) -> SmartEndpoints:
+def _from_capability_statement(config: LaunchConfig, base: str, statement: dict) -> SmartEndpoints:
     uris = _oauth_uris(statement)
+    for value in uris.values():  # authorize, token, revoke, register, manage, introspect...
+        if isinstance(value, str) and value:
+            check_endpoint(value, config)
     return SmartEndpoints(
         issuer=base,
-        authorization_endpoint=check_endpoint(_required(uris, "authorize")),
-        token_endpoint=check_endpoint(_required(uris, "token")),
-        revocation_endpoint=_optional_endpoint(uris.get("revoke")),
+        authorization_endpoint=check_endpoint(_required(uris, "authorize"), config),
+        token_endpoint=check_endpoint(_required(uris, "token"), config),
+        revocation_endpoint=_optional_endpoint(uris.get("revoke"), config),
         jwks_uri="",
         oidc_issuer=base,
         capabilities=frozenset(),
@@ -156,8 +186,8 @@ def _required(doc: dict, name: str) -> str:
     return value
 
 
-def _optional_endpoint(value) -> str:
-    return check_endpoint(value) if value else ""
+def _optional_endpoint(value, config: LaunchConfig) -> str:
+    return check_endpoint(value, config) if value else ""
 
 
 def _strings(value) -> frozenset[str]:

@@ -30,6 +30,10 @@ class EhrAuthExpired(EhrError):
 
     message = "The EHR no longer accepts this session's token."
 
+    def __init__(self, message: str | None = None, *, reason: str = ""):
+        super().__init__(message)
+        self.reason = reason  # the token endpoint's OAuth error code ("invalid_grant"), "" for a FHIR 401
+
 
 class EhrForbidden(EhrError):
     """403: the granted scopes do not cover this request."""
@@ -41,6 +45,13 @@ class EhrBadResponse(EhrError):
     """The EHR answered with something that is not what the protocol promises (HTML, bad JSON, ...)."""
 
     message = "The EHR answered with something smartapp cannot read."
+
+
+class EhrRedirected(EhrBadResponse):
+    """A 3xx to a discovery, token or JWKS request: never followed, since it would carry the request (a
+    code, a verifier, a token) wherever the EHR points, another EHR's endpoints included."""
+
+    message = "The EHR answered with a redirect, which smartapp does not follow."
 
 
 class LaunchRejected(EhrError):

@@ -18,13 +18,12 @@ from email.utils import parsedate_to_datetime
 from importlib import import_module
 from urllib.parse import urljoin, urlsplit
 
-import orjson
 import requests
 from django.views.decorators.debug import sensitive_variables
 from fhirclient.server import FHIRServer
 
 from smartapp.core.http import EgressRefused
-from smartapp.ehr import configs
+from smartapp.ehr import bounded_json, configs
 from smartapp.ehr.binary import BinaryContent, binary_content, binary_url
 from smartapp.ehr.bundles import (
     MAX_PAGE_ENTRIES,
@@ -68,10 +67,7 @@ class _Fetched:
         """The body as a FHIR resource (an object with a resourceType); EhrBadResponse otherwise."""
         if "html" in self.content_type.lower():
             raise EhrBadResponse()
-        try:
-            body = orjson.loads(self.content)
-        except orjson.JSONDecodeError:
-            raise EhrBadResponse() from None
+        body = bounded_json.loads(self.content)  # size and nesting bounded: hostile JSON is refused
         if not isinstance(body, dict) or not isinstance(body.get("resourceType"), str):
             raise EhrBadResponse()
         return body
@@ -103,8 +99,11 @@ class EhrClient:
         self.max_bytes = max_bytes  # per response body, Bundle page or Binary: refused while streaming
         self.max_entries = max_entries  # per Bundle page: refused before its entries are sorted
         self._on_request = on_request  # on_request(resource_type, kind, status): for audit, never bodies
-        # renew_token(stale token) -> a new token, asked once after a 401 (a system token can be re-minted)
+        # renew_token(stale token) -> a new token, asked once after a 401 (a system token can be re-minted, a
+        # launch's refreshed): by one thread for all of this client's threads that were refused that token
         self._renew_token = renew_token
+        self._renew_lock = threading.Lock()
+        self._renew_failed = False
         self._lock = threading.Lock()
         self._requests = 0
 
@@ -188,27 +187,43 @@ class EhrClient:
             raise EhrBadResponse()  # never send the token off the FHIR base
         status = 0  # for the hook: no usable answer
         try:
-            fetched, attempts = self._send(url, params, accept)
-            if fetched.status == 401 and self._renew_token is not None:
-                fetched, attempts = self._send_renewed(url, params, accept, attempts)
+            token = self._access_token
+            fetched, attempts = self._send(url, params, accept, token)
             status = fetched.status
+            if fetched.status == 401 and self._renew_token is not None:
+                fetched, attempts = self._send_renewed(url, params, accept, attempts, stale=token)
+                status = fetched.status  # a second 401 is final: EhrAuthExpired, the user launches again
         finally:
             if self._on_request is not None:
                 self._on_request(resource_type, kind, status)
         _raise_for_status(fetched)
         return fetched, attempts
 
-    @sensitive_variables("stale")
-    def _send_renewed(self, url: str, params, accept: str, attempts: int) -> tuple[_Fetched, int]:
-        """A 401 to a client that can get a new token (a system token expired early): one more try."""
-        stale = self._access_token
-        self._access_token = self._renew_token(stale)
-        fetched, more = self._send(url, params, accept)
+    @sensitive_variables("stale", "token")
+    def _send_renewed(
+        self, url: str, params, accept: str, attempts: int, *, stale: str
+    ) -> tuple[_Fetched, int]:
+        """A 401 to a client that can get a new token (expired or revoked early): one new token, one more try.
+
+        Single-flight inside the client: the first thread refused `stale` renews it; threads refused the same
+        token meanwhile wait and use the new one. Once a renewal failed, the others are not renewed again.
+        """
+        with self._renew_lock:
+            if self._access_token == stale:
+                if self._renew_failed:
+                    raise EhrAuthExpired()
+                try:
+                    self._access_token = self._renew_token(stale)
+                except EhrError:
+                    self._renew_failed = True
+                    raise
+            token = self._access_token
+        fetched, more = self._send(url, params, accept, token)
         return fetched, attempts + more
 
-    @sensitive_variables("headers")
-    def _send(self, url: str, params, accept: str) -> tuple[_Fetched, int]:
-        headers = {"Accept": accept, "Authorization": f"Bearer {self._access_token}"}
+    @sensitive_variables("headers", "token")
+    def _send(self, url: str, params, accept: str, token: str) -> tuple[_Fetched, int]:
+        headers = {"Accept": accept, "Authorization": f"Bearer {token}"}
         attempts = 1
         try:
             with self._session.get(

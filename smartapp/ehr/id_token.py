@@ -62,7 +62,7 @@ def validate_id_token(
         raise _rejected("alg")
     if unverified.get("iss") != endpoints.oidc_issuer:
         raise _rejected("iss")  # before any key fetch: the token does not choose where keys come from
-    key = _key(endpoints, header.get("kid"), algorithm)
+    key = _key(config, endpoints, header.get("kid"), algorithm)
     claims = _verified(id_token, key, algorithm, config.client_id, endpoints.oidc_issuer)
     _check_azp(claims, config.client_id)
     if nonce is not None and not hmac.compare_digest(str(claims.get("nonce", "")), nonce):
@@ -114,10 +114,10 @@ def _check_azp(claims: dict, client_id: str) -> None:
         raise _rejected("azp")
 
 
-def _key(endpoints: SmartEndpoints, kid: str | None, algorithm: str):
+def _key(config: LaunchConfig, endpoints: SmartEndpoints, kid: str | None, algorithm: str):
     """The public key for `kid` (or the only suitable key when the token names none)."""
-    jwks_uri = endpoints.jwks_uri or _jwks_uri_of(endpoints.oidc_issuer)
-    candidates = [jwk for jwk in _jwks(jwks_uri, kid) if _suits(jwk, kid, algorithm)]
+    jwks_uri = endpoints.jwks_uri or _jwks_uri_of(config, endpoints.oidc_issuer)
+    candidates = [jwk for jwk in _jwks(config, jwks_uri, kid) if _suits(jwk, kid, algorithm)]
     if len(candidates) != 1:
         raise _rejected("kid")
     try:
@@ -139,7 +139,7 @@ def _suits(jwk: dict, kid: str | None, algorithm: str) -> bool:
     )
 
 
-def _jwks(jwks_uri: str, kid: str | None) -> list:
+def _jwks(config: LaunchConfig, jwks_uri: str, kid: str | None) -> list:
     """The keys at `jwks_uri`, cached; refetched when `kid` is unknown, at most once a minute."""
     cache_key = "ehr:jwks:" + hashlib.sha256(jwks_uri.encode()).hexdigest()
     cached = cache.get(cache_key)
@@ -147,34 +147,37 @@ def _jwks(jwks_uri: str, kid: str | None) -> list:
         known = kid is None or any(isinstance(k, dict) and k.get("kid") == kid for k in cached["keys"])
         if known or time.time() - cached["fetched_at"] < JWKS_REFETCH_SECONDS:
             return cached["keys"]
-    keys = _fetch_json(jwks_uri).get("keys")
+    keys = _fetch_json(config, jwks_uri).get("keys")
     if not isinstance(keys, list):
         raise _rejected("jwks")
     cache.set(cache_key, {"keys": keys, "fetched_at": time.time()}, JWKS_CACHE_SECONDS)
     return keys
 
 
-def _jwks_uri_of(oidc_issuer: str) -> str:
+def _jwks_uri_of(config: LaunchConfig, oidc_issuer: str) -> str:
     """`jwks_uri` from the pinned issuer's OpenID configuration, when SMART discovery gave none."""
     cache_key = "ehr:oidc-jwks-uri:" + hashlib.sha256(oidc_issuer.encode()).hexdigest()
     if (jwks_uri := cache.get(cache_key)) is not None:
         return jwks_uri
-    configuration = _fetch_json(f"{oidc_issuer.rstrip('/')}/.well-known/openid-configuration")
+    configuration = _fetch_json(config, f"{oidc_issuer.rstrip('/')}/.well-known/openid-configuration")
     jwks_uri = configuration.get("jwks_uri")
     try:
-        check_endpoint(jwks_uri)
+        check_endpoint(jwks_uri, config)
     except LaunchRejected:
         raise _rejected("jwks_foreign") from None
     cache.set(cache_key, jwks_uri, JWKS_CACHE_SECONDS)
     return jwks_uri
 
 
-def _fetch_json(url: str) -> dict:
+def _fetch_json(config: LaunchConfig, url: str) -> dict:
+    """The JSON object at `url`, on `config`'s own origins; no redirect followed (a 3xx is refused)."""
     try:
-        check_endpoint(url)
+        check_endpoint(url, config)
         with (
             ehr_session(timeout=TIMEOUT) as session,
-            session.get(url, headers={"Accept": "application/json"}, stream=True) as response,
+            session.get(
+                url, headers={"Accept": "application/json"}, stream=True, allow_redirects=False
+            ) as response,
         ):
             if response.status_code != 200 or not is_json(response):
                 raise _rejected("jwks")

@@ -1,17 +1,21 @@
 """The guarded outgoing session for the authorization side, and how its answers are read.
 
 Discovery, JWKS, token and revocation requests all go through `ehr_session`: the egress allow-list of the
-enabled registrations, timeouts, and retries that never resend a POST that reached the server.
+enabled registrations' origins, timeouts, retries that never resend a POST that reached the server, and
+no redirects: a 3xx is refused (`refuse_redirect`), never followed to wherever it points. Bodies are
+parsed by smartapp.ehr.bounded_json (size and depth bounded).
 """
 
-import json
+import logging
 from contextlib import contextmanager
 
 import requests
 
 from smartapp.core.http import EgressRefused, outgoing_session
-from smartapp.ehr import configs
-from smartapp.ehr.errors import EhrBadResponse, EhrUnavailable, LaunchRejected
+from smartapp.ehr import bounded_json, configs
+from smartapp.ehr.errors import EhrBadResponse, EhrRedirected, EhrUnavailable, LaunchRejected
+
+log = logging.getLogger(__name__)
 
 MAX_JSON_BYTES = 8 * 1024 * 1024  # a CapabilityStatement can be large (Epic's is several hundred kB)
 MAX_RETRY_AFTER = 900.0
@@ -19,8 +23,16 @@ _CHUNK = 64 * 1024
 
 
 def ehr_session(**kwargs) -> requests.Session:
-    """`core.http.outgoing_session` limited to the hosts of the enabled registrations."""
-    return outgoing_session(configs.allowed_hosts(), **kwargs)
+    """`core.http.outgoing_session` limited to the origins of the enabled registrations."""
+    return outgoing_session(configs.allowed_origins(), **kwargs)
+
+
+def refuse_redirect(response: requests.Response, what: str) -> None:
+    """EhrBadResponse (a fixed message) for a 3xx: following it would send the request where the EHR
+    chooses (another EHR's endpoints, an internal address). `what` names the request in the log only."""
+    if 300 <= response.status_code < 400:
+        log.warning("%s: the EHR answered %s (a redirect); refused", what, response.status_code)
+        raise EhrRedirected()
 
 
 @contextmanager
@@ -43,7 +55,7 @@ def is_json(response: requests.Response) -> bool:
 
 def read_json(response: requests.Response, limit: int = MAX_JSON_BYTES) -> dict:
     """The body as a JSON object, read at most `limit` bytes; EhrBadResponse for anything else."""
-    return parse_json(read_body(response, limit))
+    return parse_json(read_body(response, limit), limit)
 
 
 def read_body(response: requests.Response, limit: int) -> bytes:
@@ -57,14 +69,9 @@ def read_body(response: requests.Response, limit: int) -> bytes:
     return body
 
 
-def parse_json(body: bytes) -> dict:
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise EhrBadResponse() from None
-    if not isinstance(data, dict):
-        raise EhrBadResponse()
-    return data
+def parse_json(body: bytes, limit: int = MAX_JSON_BYTES) -> dict:
+    """The body as a JSON object, bounded in size and depth (bounded_json); EhrBadResponse otherwise."""
+    return bounded_json.loads_object(body, max_bytes=limit)
 
 
 def unavailable(response: requests.Response) -> EhrUnavailable:

@@ -6,6 +6,7 @@ Backend Services may try again because every attempt carries a newly minted asse
 """
 
 import logging
+import math
 import random
 import re
 import time
@@ -16,7 +17,13 @@ from django.views.decorators.debug import sensitive_variables
 from smartapp.ehr.client_auth import client_authentication
 from smartapp.ehr.configs import LaunchConfig, canonical_issuer
 from smartapp.ehr.discovery import check_endpoint
-from smartapp.ehr.errors import EhrAuthExpired, EhrBadResponse, EhrUnavailable, LaunchRejected
+from smartapp.ehr.errors import (
+    EhrAuthExpired,
+    EhrBadResponse,
+    EhrRedirected,
+    EhrUnavailable,
+    LaunchRejected,
+)
 from smartapp.ehr.ids import is_fhir_id
 from smartapp.ehr.session import (
     ehr_session,
@@ -33,7 +40,13 @@ log = logging.getLogger(__name__)
 TIMEOUT = (3.05, 10)
 MAX_BODY = 256 * 1024
 MAX_WAIT = 2.0  # seconds a Backend Services token request waits before trying again
-DEFAULT_EXPIRES_IN = 300  # expires_in is only RECOMMENDED (RFC 6749 §5.1): assume a short life
+# expires_in (RFC 6749 §5.1) is only RECOMMENDED: when absent, assume a short life. A number is taken as
+# whole seconds and clamped: below a minute a token would expire before its first use (and a refresh loop
+# would follow), past a day it would outlive any clinical session (and 1e12 s overflows a datetime).
+# A value that is not a finite number (a word, true, NaN, Infinity, 1e400) makes the response unreadable.
+DEFAULT_EXPIRES_IN = 300
+MIN_EXPIRES_IN = 60
+MAX_EXPIRES_IN = 24 * 3600
 _NOT_ERROR_CODE = re.compile(r"[^a-z_]")
 
 
@@ -112,9 +125,12 @@ def _token(config: LaunchConfig, url: str, form: dict, *, refused) -> TokenRespo
     answer = _post(config, url, form)
     if is_transient(answer.status):
         raise answer.unavailable
+    if 300 <= answer.status < 400:
+        log.warning("token endpoint answered a %s request with a redirect; refused", form["grant_type"])
+        raise EhrRedirected()
     if not answer.json:
         raise EhrBadResponse()
-    data = parse_json(answer.body)
+    data = parse_json(answer.body, MAX_BODY)
     if "error" in data and (answer.status in (400, 401) or "access_token" not in data):
         code = _NOT_ERROR_CODE.sub("", str(data["error"]).lower())[:40] or "error"
         log.info("token endpoint refused a %s request: %s", form["grant_type"], code)
@@ -135,7 +151,7 @@ class _Answer:
 @sensitive_variables("form", "fields")
 def _post(config: LaunchConfig, url: str, form: dict) -> _Answer:
     """POST `form` with the client authentication, once; no redirects (following one would resend it)."""
-    check_endpoint(url)
+    check_endpoint(url, config)  # on this registration's own origins: never another EHR's endpoint
     fields, headers = client_authentication(config, url)
     with (
         launch_transport_errors(),
@@ -162,7 +178,7 @@ def _launch_rejected(code: str) -> LaunchRejected:
 
 
 def _auth_expired(code: str) -> EhrAuthExpired:
-    return EhrAuthExpired()
+    return EhrAuthExpired(reason=code)  # the caller tells a dead grant (invalid_grant) from other refusals
 
 
 @sensitive_variables("data", "access_token")
@@ -188,13 +204,15 @@ def _parse(data: dict) -> TokenResponse:
 
 
 def _expires_in(value) -> int:
+    """Seconds the access token lives: DEFAULT_EXPIRES_IN when absent, else clamped to
+    [MIN_EXPIRES_IN, MAX_EXPIRES_IN]; EhrBadResponse for anything but a finite number."""
     if value is None:
         return DEFAULT_EXPIRES_IN
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 12:
+        value = int(value)  # some servers send "3600"; not "²", nor 5,000 digits (int() refuses both)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise EhrBadResponse()
-    return max(int(value), 0)
+    return int(min(max(value, MIN_EXPIRES_IN), MAX_EXPIRES_IN))
 
 
 def _context_id(value, reason: str) -> str:

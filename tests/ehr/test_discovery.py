@@ -163,9 +163,9 @@ def test_an_unknown_issuer_is_refused_before_any_request(fake_ehr):  # noqa: F81
 
 
 def test_an_issuer_off_the_egress_allow_list_is_refused_without_opening_a_socket(fake_ehr):  # noqa: F811
-    # The pattern lets 127.0.0.2 through, but no registration makes that host reachable. pytest-socket
-    # would fail the test with SocketBlockedError if a connection to it were attempted.
-    config = make_config("", issuer_pattern=r"http://127\.0\.0\.\d/fhir")
+    # The pattern lets 127.0.0.2 through, but no enabled registration makes that origin reachable.
+    # pytest-socket would fail the test with SocketBlockedError if a connection to it were attempted.
+    config = make_config("", issuer_pattern=r"http://127\.0\.0\.2/fhir(/r4)?")
 
     with pytest.raises(LaunchRejected) as refused:
         discover(config, "http://127.0.0.2/fhir")
