@@ -4,18 +4,21 @@ A launch is found by the id in the URL and must be one of this browser's launche
 open, and of an allowed role: changing the id in a URL never reaches another launch's patient.
 """
 
+import threading
 import uuid
 from contextlib import contextmanager
 from typing import NoReturn
 
 from django.core.exceptions import PermissionDenied
+from django.db import connections
 from django.http import Http404
 
 from smartapp.audit.services import audit_record
+from smartapp.ehr.errors import EhrAuthExpired
 from smartapp.ehr.fhir import EhrClient
 from smartapp.launch.complete import SESSION_LAUNCHES
 from smartapp.launch.events import audit_launch_event
-from smartapp.launch.grants import grant_access_token
+from smartapp.launch.grants import grant_access_token, grant_renewed_token
 from smartapp.launch.models import Launch
 
 
@@ -49,6 +52,10 @@ def _not_found(request, key: str) -> NoReturn:
 def audited_client(request, launch: Launch):
     """An EhrClient with this launch's (refreshed if needed) token; every request it made is audited.
 
+    A request the EHR answers 401 gets one refresh of the grant (shared by every request refused the same
+    token, in this client and in other requests of the launch) and is sent once more; a refresh that is
+    refused, or a second 401, is EhrAuthExpired: the relaunch page.
+
     Requests may run on worker threads (a chart searches concurrently); their audit events are written
     here, on the request's thread, when the block ends, failures included. A record the block refuses as
     not this launch's (Http404: a note of another patient) is audited as access.denied after them.
@@ -58,7 +65,12 @@ def audited_client(request, launch: Launch):
     def remember(resource_type: str, kind: str, status: int) -> None:
         events.append((resource_type, kind, status))
 
-    client = EhrClient(base_url=launch.issuer, access_token=grant_access_token(launch), on_request=remember)
+    client = EhrClient(
+        base_url=launch.issuer,
+        access_token=grant_access_token(launch),
+        on_request=remember,
+        renew_token=_renewer(launch),
+    )
     refused = False
     try:
         yield client
@@ -72,3 +84,23 @@ def audited_client(request, launch: Launch):
             )
         if refused:
             audit_launch_event(request, launch, action="access.denied", outcome="record_not_found")
+
+
+def _renewer(launch: Launch):
+    """The client's renew_token: one refresh for the page after a 401 (a token refreshed for it and refused
+    again ends the session). It may run on one of the chart's worker threads, whose own database
+    connection is closed when it is done (Django closes only the request thread's)."""
+    request_thread = threading.get_ident()
+    renewed = []
+
+    def renew(stale: str) -> str:
+        if renewed:
+            raise EhrAuthExpired()
+        renewed.append(stale)
+        try:
+            return grant_renewed_token(launch, stale=stale)
+        finally:
+            if threading.get_ident() != request_thread:
+                connections.close_all()
+
+    return renew

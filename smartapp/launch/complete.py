@@ -33,6 +33,7 @@ def launch_complete(request, *, config_name: str, query) -> Launch:
     )  # also on error redirects (RFC 6749 §10.12)
     if pending.config_name != config.name:
         raise LaunchRejected(reason="state_other_ehr")  # mix-up: a response from another EHR's flow
+    _check_issuer(pending, query.get("iss"))  # error answers too: RFC 9207 covers them
     if error := query.get("error"):
         raise LaunchRejected(reason="ehr_" + (error if _OAUTH_ERROR.fullmatch(error) else "error"))
     if not query.get("code"):
@@ -77,6 +78,23 @@ def launch_complete(request, *, config_name: str, query) -> Launch:
     return launch
 
 
+def _check_issuer(pending, iss: str | None) -> None:
+    """RFC 9207 §2.4: an `iss` in the answer must be the issuer the request went to, by simple string
+    comparison; it may be absent unless that server advertised it sends one
+    (`authorization_response_iss_parameter_supported`).
+
+    Checked after the state was taken, so a refused answer has spent its state: the flow it belonged to
+    may have been mixed up with another server's, and only a new sign-in (new state, new PKCE) is safe.
+    """
+    expected = pending.authorization_issuer or pending.issuer
+    if iss is None:
+        if pending.iss_in_response:
+            raise LaunchRejected(reason="iss_missing")
+        return
+    if iss != expected:
+        raise LaunchRejected(reason="iss_mismatch")
+
+
 def _identity(config, pending, tokens) -> tuple[str, str, str]:
     """(issuer, sub, fhirUser reference) from the validated id_token: identity comes from the EHR."""
     if "openid" not in tokens.scope.split() or not tokens.id_token:
@@ -96,6 +114,8 @@ def _role(config, persona: str, fhir_user: str, patient: str) -> str:
         if fhir_user not in config.coordinators:
             raise LaunchRejected(reason="not_a_coordinator")
         return "coordinator"
+    if persona == "patient" and kind not in _PATIENT_TYPES:
+        raise LaunchRejected(reason="not_a_patient")  # "Sign in as a patient" answered by a clinician
     if not patient:
         raise LaunchRejected(reason="no_patient_context")
     if kind in _CLINICIAN_TYPES:

@@ -34,6 +34,10 @@ class PendingAuthorization(models.Model):
     config_name = models.CharField(max_length=64)
     persona = models.CharField(max_length=16)  # clinician | patient | coordinator
     issuer = models.CharField(max_length=300)
+    # RFC 9207: the authorization server's issuer as advertised at begin (else the FHIR base), and whether
+    # it promised to name itself in its answer; the callback's `iss` is compared with it, byte for byte
+    authorization_issuer = models.CharField(max_length=300, blank=True)
+    iss_in_response = models.BooleanField(default=False)
     token_endpoint = models.URLField(max_length=500)
     revocation_endpoint = models.URLField(max_length=500, blank=True)
     redirect_uri = models.URLField(max_length=500)

@@ -57,6 +57,24 @@ PROBLEMS = {
     "state_expired": Problem(
         "Sign-in took too long", "More than ten minutes passed since sign-in began.", _RELAUNCH
     ),
+    "parameter_repeated": Problem(
+        "Malformed sign-in link",
+        "The link repeats a sign-in parameter, so smartapp cannot tell which value is meant.",
+        _RELAUNCH,
+    ),
+    "parameter_malformed": Problem(
+        "Malformed sign-in link", "The link carries characters that do not belong in it.", _RELAUNCH
+    ),
+    "iss_mismatch": Problem(
+        "Sign-in could not be verified",
+        "The answer names a different sign-in server than the one smartapp asked.",
+        _RELAUNCH,
+    ),
+    "iss_missing": Problem(
+        "Sign-in could not be verified",
+        "The EHR's sign-in server names itself in every answer, and this answer does not.",
+        _RELAUNCH,
+    ),
     "code_missing": Problem("Sign-in incomplete", "The EHR did not send an authorization code.", _RELAUNCH),
     "ehr_access_denied": Problem(
         "Access not granted",
@@ -80,6 +98,13 @@ PROBLEMS = {
         "Not a care coordinator",
         "Your EHR account is not one of this organization's care coordinators in smartapp.",
         "Ask your administrator to add you, or open smartapp from a patient's chart instead.",
+        403,
+    ),
+    "not_a_patient": Problem(
+        "Not signed in as a patient",
+        "You chose to sign in as a patient, but the EHR signed you in as a clinician or staff member.",
+        "Sign in again from the smartapp home page and choose a patient at the EHR's sign-in. "
+        "Clinicians open smartapp from inside a patient's chart.",
         403,
     ),
     "no_patient_context": Problem(

@@ -15,6 +15,7 @@ from smartapp.ehr.errors import EhrAuthExpired, EhrBadResponse, EhrUnavailable, 
 from smartapp.launch import begin
 from smartapp.launch.complete import landing_url, launch_complete
 from smartapp.launch.embedding import embeddable
+from smartapp.launch.parameters import launch_parameters
 from smartapp.launch.problems import problem_page, reason_for
 from smartapp.launch.rate_limits import rate_limited
 from smartapp.launch.session_policy import starts_over
@@ -45,9 +46,9 @@ def _to_ehr(url: str) -> HttpResponseRedirect:
 def ehr_launch(request):
     """/launch/?iss=...&launch=...: an EHR launch. The `iss` must be a registered EHR."""
     try:
-        url = begin.launch_begin_ehr(
-            request, iss=request.GET.get("iss", ""), launch=request.GET.get("launch", "")
-        )
+        # An `iss` with a control character cannot be a registered issuer: the "Unknown EHR" page
+        params = launch_parameters(request, malformed={"iss": "unknown_iss"})
+        url = begin.launch_begin_ehr(request, iss=params.get("iss", ""), launch=params.get("launch", ""))
     except (LaunchRejected, EhrUnavailable, EhrBadResponse) as error:
         return _failed(request, error, action="launch.begin")
     return _to_ehr(url)
@@ -61,6 +62,7 @@ def ehr_launch(request):
 def standalone_launch(request, config_name: str):
     """/launch/<config>/ (POST from the home page's sign-in buttons): a standalone launch."""
     try:
+        launch_parameters(request)  # none repeated (query and body together), none with control characters
         url = begin.launch_begin_standalone(
             request, config_name=config_name, persona=request.POST.get("as", "patient")
         )
@@ -77,7 +79,8 @@ def standalone_launch(request, config_name: str):
 def callback(request, config_name: str):
     """/callback/<config>/: the EHR's answer. Answers with a redirect so the code leaves the history."""
     try:
-        launch = launch_complete(request, config_name=config_name, query=request.GET)
+        # Refused before the state is looked at: a malformed answer is not attributed to any sign-in
+        launch = launch_complete(request, config_name=config_name, query=launch_parameters(request))
     except (LaunchRejected, EhrAuthExpired, EhrUnavailable, EhrBadResponse) as error:
         response = _failed(request, error, action="token.exchange")
     else:

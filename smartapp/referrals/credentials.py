@@ -11,7 +11,7 @@ from django.db.models import Q
 from smartapp.ehr.backend_services import system_client
 from smartapp.ehr.configs import LaunchConfig
 from smartapp.ehr.fhir import EhrClient
-from smartapp.launch.grants import grant_access_token
+from smartapp.launch.grants import grant_access_token, grant_renewed_token
 from smartapp.launch.models import Launch
 
 
@@ -39,7 +39,7 @@ def sync_client(config: LaunchConfig, *, max_pages: int) -> EhrClient:
         base_url=launch.issuer,
         access_token=grant_access_token(launch),
         max_pages=max_pages,
-        renew_token=lambda _stale: grant_access_token(launch),
+        renew_token=lambda stale: grant_renewed_token(launch, stale=stale),
     )
 
 

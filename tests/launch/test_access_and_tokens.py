@@ -88,7 +88,9 @@ def test_a_refused_refresh_token_sends_the_user_back_through_launch(browser, app
 
     assert again.status_code == 401
     assert "session with the EHR has ended" in again.text
-    assert Grant.objects.get(launch_id=launch_id).relaunch_needed
+    # invalid_grant: the grant is dead for good, so its encrypted tokens are deleted and the launch closed
+    assert not Grant.objects.filter(launch_id=launch_id).exists()
+    assert Launch.objects.get(pk=launch_id).ended_at is not None
 
 
 def test_logout_revokes_at_the_ehr_and_clears_the_session(browser, app_url):
