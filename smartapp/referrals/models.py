@@ -132,9 +132,31 @@ class SyncClaim(models.Model):
     holder = models.CharField(max_length=32, blank=True)  # a random id of the run holding it; "" when free
     claimed_until = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)  # the end of the last complete run
+    # The EHR refused the Backend Services client (invalid_client) at this time, for the registration
+    # whose credentials hash to `credentials_fingerprint`: syncs wait (credential_backoff.py).
+    credentials_refused_at = models.DateTimeField(null=True, blank=True)
+    credentials_fingerprint = models.CharField(max_length=64, blank=True)
 
     def __str__(self):
         return f"sync claim {self.pk}"
+
+
+class SyncRequest(models.Model):
+    """A clinician's "track follow-up", written in the transaction of its audit event (a transactional
+    outbox): published to the broker right after, or by the relay once the broker is back (outbox.py)."""
+
+    connection = models.CharField(max_length=64)
+    patient_id = models.CharField(max_length=64)  # a FHIR id: never a name, a URL or anything else
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)  # published to the broker
+    attempts = models.PositiveSmallIntegerField(default=0)  # publications (a lost one is sent again)
+    finished_at = models.DateTimeField(null=True, blank=True)  # its sync ran (or cannot ever run)
+
+    class Meta:
+        indexes = [models.Index(fields=["finished_at", "sent_at"], name="referrals_syncrequest_pending")]
+
+    def __str__(self):
+        return f"sync request {self.pk}"
 
 
 class OutreachNote(models.Model):

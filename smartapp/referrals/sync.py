@@ -31,6 +31,13 @@ from smartapp.ehr.ids import is_fhir_id
 from smartapp.ehr.sync_queries import IncrementalQuery, incremental_query, newest_update
 
 from .claims import claim_release, claim_renew, claim_take
+from .credential_backoff import (
+    CredentialsRefused,
+    credentials_refusal_clear,
+    credentials_refused_record,
+    credentials_refused_since,
+    is_refusal,
+)
 from .credentials import SyncNotPossible, can_sync, sync_client
 from .models import Referral, SyncWatermark
 from .recompute import referral_states_refresh
@@ -122,6 +129,9 @@ def referral_sync(
         raise SyncNotPossible(UNKNOWN_CONNECTION)
     if patient and not is_fhir_id(patient):
         raise ValueError("patient must be a FHIR id")
+    if config.as_backend() is not None and credentials_refused_since(config):
+        log.warning("referral sync skipped: credentials refused", extra={"connection": connection})
+        raise CredentialsRefused()
     holder = claim_take(connection=connection, holder=run_id)
     if holder is None:
         log.info("referral sync skipped: another run holds the connection", extra={"connection": connection})
@@ -132,6 +142,8 @@ def referral_sync(
         _sync(_Run(config, client, holder, patient, today or timezone.localdate(), on_page), report)
     except BaseException as error:
         failure = type(error).__name__
+        if is_refusal(error):
+            credentials_refused_record(config)
         raise
     finally:
         _close(config, patient, holder, report, failure)
@@ -139,8 +151,13 @@ def referral_sync(
 
 
 def sync_connections() -> list[str]:
-    """The enabled registrations a background sync can read (a backend client, or an offline grant)."""
-    return [config.name for config in configs.enabled_configs() if can_sync(config)]
+    """The enabled registrations a background sync can read (a backend client, or an offline grant), but
+    those whose credentials the EHR refused recently (credential_backoff.py)."""
+    return [
+        config.name
+        for config in configs.enabled_configs()
+        if can_sync(config) and not (config.as_backend() and credentials_refused_since(config))
+    ]
 
 
 def _sync(run: _Run, report: SyncReport) -> None:
@@ -253,6 +270,8 @@ def _close(config: LaunchConfig, patient: str, holder: str, report: SyncReport, 
     first error is the one raised, and the claim lapses by itself (or is taken back by the retry)."""
     try:
         claim_release(connection=config.name, holder=holder, finished=not failure and not patient)
+        if not failure:  # the EHR gave a token: whatever it refused before, it takes now
+            credentials_refusal_clear(connection=config.name)
         _audit(config, patient, report, failure)
     except DatabaseError:
         if not failure:

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from smartapp.ehr.errors import EhrUnavailable
 
-from . import sync
+from . import outbox, sync
 from .recompute import referral_states_refresh
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,26 @@ def sync_patient(self, connection: str, patient_id: str) -> None:
     report = sync.referral_sync(connection=connection, patient=patient_id, run_id=_run_id(self))
     if report.busy:
         raise self.retry(countdown=BUSY_COUNTDOWN)
+
+
+@shared_task(base=SyncTask, bind=True)
+def sync_request(self, request_id: int) -> None:
+    """Run a "track follow-up" outbox row's sync once (a no-op for a row that ran: outbox.py)."""
+    try:
+        report = outbox.sync_request_run(request_id=request_id, run_id=_run_id(self))
+    except SyncTask.autoretry_for:
+        raise
+    except Exception:  # permanent (no credentials, refused, a bad answer): never sent again
+        outbox.sync_request_finish(request_id=request_id)
+        raise
+    if report is not None and report.busy:
+        raise self.retry(countdown=BUSY_COUNTDOWN)
+
+
+@shared_task(acks_late=True, ignore_result=True, autoretry_for=(OperationalError,), max_retries=3)
+def relay_sync_requests() -> int:
+    """For beat: publish the "track follow-up" requests a broker outage left in the outbox."""
+    return outbox.outbox_relay()
 
 
 def _run_id(task: Task) -> str:

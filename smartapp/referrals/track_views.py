@@ -1,9 +1,9 @@
 """Track follow-up from a clinician's chart: sync the patient in the launch's context now, in the background.
 
 POST only (CSRF-protected), for the browser's own open clinician launch (launch.access.launch_for: another
-session's launch is not found, another role is refused and audited). The task is enqueued once the audit
-row ("requested") commits; a broker that is down is audited too and gets a clear message back on the
-chart, never a 500.
+session's launch is not found, another role is refused and audited). The request is an outbox row written
+with its audit event ("requested"), published once that commits (outbox.py); a broker that is down is
+audited too, and the chart says the request is queued: the relay publishes it once the broker is back.
 """
 
 from django.contrib import messages
@@ -11,7 +11,6 @@ from django.db import transaction
 from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from smartapp.core.roles import requires_role
 from smartapp.ehr import configs
@@ -19,16 +18,14 @@ from smartapp.launch.access import launch_for
 from smartapp.launch.events import audit_launch_event
 
 from .credentials import can_sync
-from .tasks import sync_patient
+from .outbox import BROKER_DOWN, outbox_send, sync_request_create
 
 STARTED = (
     "Follow-up tracking started: this patient's referrals and visits are being synced for the care team."
 )
 NOT_SET_UP = "Follow-up tracking is not set up for this EHR."
 NO_PATIENT = "This launch has no patient to track."
-QUEUE_DOWN = (
-    "Follow-up tracking could not start: the background job queue is unavailable. Please try again later."
-)
+QUEUED = "Follow-up tracking is queued and will start when the job queue is back."
 
 
 @requires_role("clinician")
@@ -43,17 +40,16 @@ def track_follow_up(request, launch_id):
         outcome, level, text = "not_set_up", messages.ERROR, NOT_SET_UP
     else:
         outcome, level, text = _enqueue(request, launch)
-    if outcome != "queued":  # a queued request was audited with the enqueueing
+    if outcome != "sent":  # a sent request was audited with its outbox row
         audit_launch_event(request, launch, action="referrals.track", outcome=outcome)
     messages.add_message(request, level, text)
     return redirect("chart", launch_id=launch.pk)
 
 
 def _enqueue(request, launch) -> tuple[str, int, str]:
-    try:
-        with transaction.atomic():
-            audit_launch_event(request, launch, action="referrals.track", outcome="requested")
-            transaction.on_commit(lambda: sync_patient.delay(launch.config_name, launch.patient_id))
-    except BrokerUnavailable:
-        return "broker_unavailable", messages.ERROR, QUEUE_DOWN
-    return "queued", messages.SUCCESS, STARTED
+    with transaction.atomic():
+        audit_launch_event(request, launch, action="referrals.track", outcome="requested")
+        row = sync_request_create(connection=launch.config_name, patient_id=launch.patient_id)
+    if outbox_send(request_id=row.pk) == BROKER_DOWN:  # after the commit: the row is kept either way
+        return "broker_unavailable", messages.WARNING, QUEUED
+    return "sent", messages.SUCCESS, STARTED

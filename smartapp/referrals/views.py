@@ -14,6 +14,7 @@ from smartapp.core.roles import requires_role
 from smartapp.ehr import configs
 
 from .access import Coordinator, chart_launch_for, coordinator_for
+from .credential_backoff import refused_connections
 from .export import csv_lines
 from .forms import NOTE_MAX, OutreachNoteForm, WorklistFilterForm
 from .models import Referral
@@ -55,8 +56,15 @@ def worklist(request):
         "options": filter_options(**scope),
         "filter_query": query_string(chosen),
         "pages": page_links(chosen, page),
+        "refused_syncs": _refused_syncs(coordinator.connections),
     }
     return _no_store(render(request, "referrals/worklist.html", context))
+
+
+def _refused_syncs(connections) -> list[tuple[str, object]]:
+    """(EHR title, since) of the connections whose sync credentials the EHR refused: the worklist is stale."""
+    titles = {name: getattr(configs.by_name(name), "title", name) for name in connections}
+    return [(titles[name], since) for name, since in refused_connections(connections).items()]
 
 
 @requires_role("coordinator")

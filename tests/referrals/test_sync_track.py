@@ -1,4 +1,5 @@
-"""Track follow-up from the chart: the clinician's own launch only, CSRF, after commit, broker down."""
+"""Track follow-up from the chart: the clinician's own launch only, CSRF, after commit, broker down (the
+request waits in the outbox: test_sync_outbox.py)."""
 
 import html
 import re
@@ -14,7 +15,8 @@ from kombu.exceptions import OperationalError
 from smartapp.audit.models import AuditEvent
 from smartapp.launch.complete import SESSION_LAUNCHES
 from smartapp.launch.models import Launch
-from smartapp.referrals import track_views
+from smartapp.referrals import tasks, track_views
+from smartapp.referrals.models import SyncRequest
 from smartapp.sandbox.synthetic import catalog
 from tests.launch.conftest import ehr_launch
 
@@ -24,10 +26,22 @@ PATIENT = catalog.REFERRAL_PATIENT_ID
 
 @pytest.fixture
 def enqueued(monkeypatch):
-    """The sync_patient tasks the view enqueued (nothing reaches a broker)."""
+    """(connection, patient id) of each sync request the view published (nothing reaches a broker)."""
     sent = []
-    monkeypatch.setattr(track_views.sync_patient, "delay", lambda *args: sent.append(args))
+
+    def publish(args, task_id):
+        row = SyncRequest.objects.get(pk=args[0])
+        sent.append((row.connection, row.patient_id))
+
+    monkeypatch.setattr(tasks.sync_request, "apply_async", publish)
     return sent
+
+
+def broker_down(monkeypatch):
+    def refused(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.sync_request, "apply_async", refused)
 
 
 def sign_in(client: Client, *, persona: str = "clinician", patient: str = PATIENT) -> Launch:
@@ -64,21 +78,21 @@ def test_it_syncs_the_charts_patient_in_the_background_and_returns_to_the_chart(
     assert response.status_code == 302 and response["Location"] == f"/chart/{launch.pk}/"
     assert enqueued == [("sandbox", PATIENT)]  # ids only
     assert said(response) == [track_views.STARTED]
+    assert SyncRequest.objects.get().sent_at is not None
     assert audited() == [("requested", PATIENT)]
 
 
-def test_a_broker_that_is_down_gets_a_clear_message_not_a_500(client, monkeypatch):
-    def broker_down(*args):
-        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
-
-    monkeypatch.setattr(track_views.sync_patient, "delay", broker_down)
+def test_a_broker_that_is_down_keeps_the_request_and_says_it_is_queued(client, monkeypatch):
+    broker_down(monkeypatch)
     launch = sign_in(client)
 
     response = track(client, launch)
 
     assert response.status_code == 302
-    assert said(response) == [track_views.QUEUE_DOWN]
+    assert said(response) == [track_views.QUEUED]
     assert audited() == [("requested", PATIENT), ("broker_unavailable", PATIENT)]
+    row = SyncRequest.objects.get()
+    assert (row.connection, row.patient_id, row.sent_at, row.finished_at) == ("sandbox", PATIENT, None, None)
 
 
 @pytest.mark.parametrize("persona", ["patient", "coordinator"])

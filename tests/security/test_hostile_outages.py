@@ -2,7 +2,8 @@
 Celery message delivered twice.
 
 The safe outcomes: a request whose database goes away answers a 503 page (Retry-After, no trace); "track
-follow-up" with the broker down says so on the chart (audited); a sync whose database fails mid-run is
+follow-up" with the broker down keeps the request in the outbox and says on the chart it is queued
+(audited); a sync whose database fails mid-run is
 retried and ends as one clean sync; a redelivered sync changes nothing. The audit events are the runs'
 (`referrals.sync`) and the track request's; a request without a database cannot be audited in it (the
 audit trail lives there), so its record is the (PHI-redacted) error log.
@@ -21,6 +22,7 @@ from django.test import Client
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from smartapp.referrals import sync, tasks, track_views
+from smartapp.referrals.models import SyncRequest
 from smartapp.sandbox.synthetic import catalog
 from tests.referrals import dashboard
 from tests.referrals.sync_support import duplicates, ehr_fixture, stored  # noqa: F401 (the `ehr` fixture)
@@ -82,15 +84,15 @@ def test_an_unexpected_error_is_a_plain_500_page(db, monkeypatch):
     assert watch.grown() == {}
 
 
-@pytest.mark.django_db(transaction=True)  # "track follow-up" enqueues on commit, as in production
-def test_the_broker_down_during_track_follow_up_is_said_on_the_chart(monkeypatch):
-    """As tests/referrals/test_sync_track.py (a refused connection) and tests/services/
-    test_sync_broker_outage.py (a real Redis killed or hung)."""
+@pytest.mark.django_db(transaction=True)  # "track follow-up" publishes after its commit, as in production
+def test_the_broker_down_during_track_follow_up_queues_the_request_and_says_so(monkeypatch):
+    """As tests/referrals/test_sync_track.py and test_sync_outbox.py (a refused connection, the relay) and
+    tests/services/test_sync_broker_outage.py (a real Redis killed or hung, then back)."""
 
-    def broker_down(*args):
+    def broker_down(*args, **kwargs):
         raise BrokerUnavailable("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(track_views.sync_patient, "delay", broker_down)
+    monkeypatch.setattr(tasks.sync_request, "apply_async", broker_down)
     browser = Client()
     launch = dashboard.signed_in(browser, persona="clinician", patient_id=PATIENT)
     watch = Watch()
@@ -98,9 +100,10 @@ def test_the_broker_down_during_track_follow_up_is_said_on_the_chart(monkeypatch
     back = browser.post(f"/referrals/track/{launch.pk}/")
 
     assert back.status_code == 302 and back["Location"] == f"/chart/{launch.pk}/"
-    assert [str(m) for m in get_messages(back.wsgi_request)] == [track_views.QUEUE_DOWN]
-    assert not any(leak in track_views.QUEUE_DOWN for leak in LEAKS)
+    assert [str(m) for m in get_messages(back.wsgi_request)] == [track_views.QUEUED]
+    assert not any(leak in track_views.QUEUED for leak in LEAKS)
     assert watch.grown() == {}
+    assert SyncRequest.objects.filter(sent_at=None, finished_at=None).count() == 1  # kept for the relay
     assert watch.events() == [("referrals.track", "requested"), ("referrals.track", "broker_unavailable")]
 
 

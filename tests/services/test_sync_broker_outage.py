@@ -11,7 +11,8 @@ PostgreSQL read the sandbox EHR on the live server over HTTP (the helpers of tes
   stored stay, the unfinished walk's watermark has not moved, and the next scheduled run resumes at the
   stored page and catches up;
 - either way the rows are those of one clean full sync, none twice;
-- "track follow-up" with the broker killed or hung: a clear message within seconds, audited, no 500.
+- "track follow-up" with the broker killed or hung: within seconds the chart says the request is queued
+  (audited, no 500); once the broker is back, the relay publishes it once and a worker syncs it once.
 """
 
 import signal
@@ -28,7 +29,8 @@ from django.utils import timezone
 
 from smartapp.celery import app as celery_app
 from smartapp.referrals import track_views
-from smartapp.referrals.models import SyncClaim, SyncWatermark
+from smartapp.referrals.models import SyncClaim, SyncRequest, SyncWatermark
+from smartapp.referrals.outbox import outbox_relay
 from smartapp.referrals.sync import SYNC_TYPES, referral_sync
 from smartapp.sandbox import faults
 from tests.referrals.sync_support import (
@@ -257,7 +259,9 @@ def timed(call, limit: float):
 
 
 @pytest.mark.parametrize("outage", ["killed", "hung"])
-def test_track_follow_up_with_the_broker_down_says_so_within_seconds(client, app_broker, outage):
+def test_track_follow_up_with_the_broker_down_is_queued_and_runs_once_the_broker_is_back(
+    ehr, client, app_broker, broker, workers, outage
+):
     launch = sign_in(client)
     assert track(client, launch).status_code == 302
     with app_broker.client() as broker_client:
@@ -265,12 +269,29 @@ def test_track_follow_up_with_the_broker_down_says_so_within_seconds(client, app
     client.cookies.pop("messages", None)  # that answer's message, shown on the chart
 
     if outage == "killed":
-        app_broker.kill()
+        app_broker.kill()  # the first request's message goes with it (its row waits to be sent again)
     else:
         app_broker.process.send_signal(signal.SIGSTOP)  # accepts connections, never answers
     response, took = timed(lambda: track(client, launch), limit=30)
 
     assert response.status_code == 302 and response["Location"] == f"/chart/{launch.pk}/"
-    assert said(response) == [track_views.QUEUE_DOWN]
+    assert said(response) == [track_views.QUEUED]
     assert audited() == [("requested", PATIENT), ("requested", PATIENT), ("broker_unavailable", PATIENT)]
     assert took < 15, took  # the publish's retries and Redis' socket timeout (settings.py), not forever
+    queued = SyncRequest.objects.get(sent_at=None)
+
+    if outage == "killed":
+        app_broker.start()
+    else:
+        app_broker.process.send_signal(signal.SIGCONT)
+    worker = workers()
+    assert outbox_relay() == 1  # as beat's relay does every minute
+    wait_for(lambda: SyncRequest.objects.filter(pk=queued.pk, finished_at__isnull=False).exists(), worker)
+    assert outbox_relay() == 0  # a second relay: nothing left to send
+    finished = SyncRequest.objects.filter(finished_at__isnull=False).count()
+    wait_for(lambda: len(runs()) == finished, worker)
+    time.sleep(1)  # nothing else arrives
+
+    assert finished == (1 if outage == "killed" else 2)  # a hung broker kept the first message
+    assert [run.patient_ref for run in runs()] == [f"Patient/{PATIENT}"] * finished
+    assert runs("failed") == []

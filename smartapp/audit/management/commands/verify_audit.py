@@ -1,5 +1,7 @@
 """`manage.py verify_audit [--expect-head SEQ:MAC]`: walk the audit chain; exit 1 at the first break."""
 
+from contextlib import closing
+
 from django.core.management.base import BaseCommand, CommandError
 
 from smartapp.audit.models import AuditEvent
@@ -25,8 +27,10 @@ class Command(BaseCommand):
             anchor = Head.parse(expect_head) if expect_head else None
         except ValueError as error:
             raise CommandError(f"--expect-head: {error}") from None
-        events = AuditEvent.objects.order_by("seq").iterator(chunk_size=chunk_size)
-        report = chain_verify(events, expect_head=anchor)
+        # A walk that stops at a break leaves the server-side cursor open: close it while the connection
+        # still is, not at interpreter exit ("Exception ignored ... closed database" on stderr).
+        with closing(AuditEvent.objects.order_by("seq").iterator(chunk_size=chunk_size)) as events:
+            report = chain_verify(events, expect_head=anchor)
         if report.broken:
             broken = report.broken
             raise CommandError(
