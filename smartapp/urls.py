@@ -15,8 +15,12 @@ urlpatterns = [
     path("", include("smartapp.audit.urls")),
 ]
 
-# An error no view handled: a 503 page for a database outage, a 500 page otherwise (never a trace).
-handler500 = "smartapp.core.errors.server_error"
+# An error no view handled: the app's pages with a correlation id, never a trace (core/errors.py). While
+# DEBUG is on they still show: core.middleware.StyledNotFoundMiddleware, core.errors.ErrorPageReporter.
+handler400 = "smartapp.core.errors.bad_request"
+handler403 = "smartapp.core.errors.permission_denied"
+handler404 = "smartapp.core.errors.page_not_found"
+handler500 = "smartapp.core.errors.server_error"  # 503 for a database outage
 
 if settings.SANDBOX_ENABLED:
     urlpatterns += [path("sandbox/", include("smartapp.sandbox.urls"))]

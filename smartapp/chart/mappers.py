@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from smartapp.chart.coding import code_words
+from smartapp.chart.coding import code_words, text
 
 MRN_TYPE_CODE = "MR"  # v2-0203 identifier type "Medical record number"
 
@@ -35,8 +35,9 @@ def _list(value) -> list:
 
 
 def _cut(value, limit: int) -> str:
-    """A string from the EHR, cut to what the banner can show; anything else is ""."""
-    return value.strip()[:limit] if isinstance(value, str) else ""
+    """A string from the EHR, made safe to show (coding.text) and cut to what the banner can show; anything
+    else is ""."""
+    return text(value, limit)
 
 
 def _chosen_name(names) -> dict:
@@ -51,7 +52,7 @@ def _short_name(names) -> str:
     no more of the name than a tab needs. A name given only as text is shown as it is."""
     chosen = _chosen_name(names)
     family = _cut(chosen.get("family"), 60)
-    given = [g.strip() for g in _list(chosen.get("given")) if isinstance(g, str) and g.strip()]
+    given = [_cut(g, 60) for g in _list(chosen.get("given")) if _cut(g, 60)]
     if not family:
         return _cut(chosen.get("text"), 60) or (given[0][:60] if given else "")
     return f"{family}, {given[0][0]}." if given else family
@@ -61,15 +62,11 @@ def _display_name(names) -> str:
     chosen = _chosen_name(names)
     if not chosen:
         return "Name not recorded"
-    if isinstance(chosen.get("text"), str) and chosen["text"].strip():
-        return chosen["text"].strip()[:200]
-    given = (
-        [g for g in chosen.get("given", []) if isinstance(g, str)]
-        if isinstance(chosen.get("given"), list)
-        else []
-    )
-    family = chosen.get("family", "") if isinstance(chosen.get("family"), str) else ""
-    return " ".join([*given, family]).strip()[:200] or "Name not recorded"
+    if _cut(chosen.get("text"), 200):
+        return _cut(chosen.get("text"), 200)
+    given = [_cut(g, 200) for g in _list(chosen.get("given"))]
+    family = _cut(chosen.get("family"), 200)
+    return " ".join(part for part in [*given, family] if part)[:200] or "Name not recorded"
 
 
 def _age(birth_date, today: date) -> int | None:
@@ -85,10 +82,10 @@ def _age(birth_date, today: date) -> int | None:
 def _mrn(identifiers) -> str:
     if not isinstance(identifiers, list):
         return ""
-    valid = [i for i in identifiers if isinstance(i, dict) and isinstance(i.get("value"), str)]
+    valid = [i for i in identifiers if isinstance(i, dict) and _cut(i.get("value"), 64)]
     for identifier in valid:
         kind = identifier.get("type")
         codings = kind.get("coding") if isinstance(kind, dict) else None
         if any(isinstance(c, dict) and c.get("code") == MRN_TYPE_CODE for c in _list(codings)):
-            return identifier["value"][:64]
-    return valid[0]["value"][:64] if valid else ""
+            return _cut(identifier["value"], 64)
+    return _cut(valid[0]["value"], 64) if valid else ""

@@ -2,7 +2,7 @@
 
 Kept only in this process's memory (a local-memory cache, never a shared one: this is PHI), keyed by the
 launch and its grant's refresh time, so a token refresh invalidates it, and so does the time limit.
-A fetch in which any section failed is not kept: "Try again" must really try again.
+A fetch in which any section (or the Patient) failed is not kept: "Try again" must really try again.
 """
 
 import hashlib
@@ -34,8 +34,8 @@ def reused_chart(launch: Launch):
     return caches[CACHE].get(key) if key else None
 
 
-def keep_chart(launch: Launch, patient: dict, found: dict) -> None:
-    if any(data.state == sections.FAILED for data in found.values()):
+def keep_chart(launch: Launch, patient: dict | None, found: dict) -> None:
+    if patient is None or any(data.state == sections.FAILED for data in found.values()):
         return
     if key := _key(launch):
         caches[CACHE].set(key, (patient, found), SECONDS)

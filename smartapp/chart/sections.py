@@ -4,10 +4,11 @@ Each section ends in one state (SECURITY.md 5.5), and only `empty` may ever read
 a search that timed out must never show as "no known allergies" (a patient-safety rule).
 """
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from smartapp.ehr.errors import EhrAuthExpired, EhrBadResponse, EhrError, EhrForbidden
+from smartapp.ehr.errors import EhrAuthExpired, EhrBadResponse, EhrError, EhrForbidden, EhrUnavailable
 from smartapp.ehr.fhir import EhrClient, SearchResult
 from smartapp.ehr.scopes import can_read
 
@@ -21,6 +22,8 @@ OK, EMPTY, FAILED, FORBIDDEN, NOT_GRANTED, WITHHELD, TRUNCATED = (
     "truncated",
 )
 
+
+PATIENT_RETRY_PAUSE = 0.25  # seconds before the Patient is read again (a user is waiting)
 
 # `_include`s that only bring names along: left out on a retry when a strict server refuses the search.
 NAMING_INCLUDES = frozenset(
@@ -87,17 +90,40 @@ def chart_queries(patient_id: str) -> tuple[SectionQuery, ...]:
 
 
 def fetch_chart(client: EhrClient, *, patient_id: str, queries, granted_scope: str):
-    """The Patient and every section, all requested at once: (patient JSON, {name: SectionData}).
+    """The Patient and every section, all requested at once: (patient JSON or None, {name: SectionData}).
 
-    EhrAuthExpired propagates (the whole chart needs a relaunch); so does a failed Patient read.
+    EhrAuthExpired propagates (the whole chart needs a relaunch), and so does a Patient read that still
+    fails transiently when read again (patient_read). A Patient the EHR answers unreadably (HTML, bad
+    JSON, a lone surrogate) is None: the sections are still shown, under a warning in place of the banner,
+    as on a note's page; the chart is not lost to one unreadable resource.
     """
     runnable = [q for q in queries if can_read(granted_scope, q.resource_type)]
     results = {q.name: SectionData(NOT_GRANTED) for q in queries if q not in runnable}
     with ThreadPoolExecutor(max_workers=len(runnable) + 1) as pool:
-        patient = pool.submit(client.read, "Patient", patient_id)
+        patient = pool.submit(patient_read, client, patient_id)
         futures = {q.name: pool.submit(_fetch_one, client, q, patient_id) for q in runnable}
         results |= {name: future.result() for name, future in futures.items()}
         return patient.result(), results
+
+
+def patient_read(client: EhrClient, patient_id: str) -> dict | None:
+    """The Patient, read again once after a transient failure (a 500, which the outgoing session does not
+    retry, or a 429/5xx still failing after its retries), which then propagates (the EHR is down: the
+    "not answering" page); None when the EHR answers with something unreadable. EhrAuthExpired propagates."""
+    try:
+        return _patient_or_none(client, patient_id)
+    except EhrUnavailable as error:
+        time.sleep(min(error.retry_after or PATIENT_RETRY_PAUSE, PATIENT_RETRY_PAUSE * 4))
+    return _patient_or_none(client, patient_id)
+
+
+def _patient_or_none(client: EhrClient, patient_id: str) -> dict | None:
+    try:
+        return client.read("Patient", patient_id)
+    except (EhrAuthExpired, EhrUnavailable):
+        raise
+    except EhrError:
+        return None
 
 
 def _search(client: EhrClient, query: SectionQuery) -> SearchResult:

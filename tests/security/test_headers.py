@@ -133,7 +133,9 @@ def test_the_chart_allows_no_inline_style_but_the_ehr_colours_by_nonce(signed_in
     csp = _directives(page.headers["Content-Security-Policy"])
     assert nonces and all(nonces)  # the one <style> (the EHR's colours) has its nonce
     assert csp["style-src"] == ["'self'", *(f"'nonce-{nonce}'" for nonce in set(nonces))]
-    assert ' style="' not in page.text and "<script" not in page.text
+    assert ' style="' not in page.text
+    # Scripts only from the app's own static files (the idle sign-out warning), never inline.
+    assert re.findall(r"<script\b[^>]*>", page.text) == ['<script src="/static/js/idle-warning.js" defer>']
 
 
 # --- an EHR that embeds the app in a frame --------------------------------------------------------------
