@@ -1,11 +1,12 @@
 """The clinician's chart and the patient's own view, for the patient in the launch's context."""
 
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from smartapp.chart import sections
+from smartapp.chart import saved_filters, sections
 from smartapp.chart.forms import NoteFilterForm
 from smartapp.chart.mappers import patient_banner
 from smartapp.chart.presenter import chart_rows, patient_rows, style_variables
@@ -35,17 +36,30 @@ def _fetch(request, launch):
     return patient, found
 
 
-def _render_for(request, launch_id, *, roles, template, rows):
+def _filtered_for(request, launch_id, *, roles, template, rows):
+    """The chart or the patient's view, filtered by the saved filter its URL names. A filter POST is saved
+    and answered with a 303 to that URL (POST-redirect-GET: Back never resubmits; saved_filters.py)."""
     launch = launch_for(request, launch_id, roles=roles)
+    key = str(launch.pk)
+    if request.method == "POST":
+        filter_id = saved_filters.filter_save(request, launch_id=key, data=request.POST)
+        response = HttpResponseRedirect(f"{request.path}?{saved_filters.PARAM}={filter_id}#notes", status=303)
+        response["Cache-Control"] = "no-store"
+        return response
+    note_filter = saved_filters.filter_form(request, launch_id=key)
+    return _render_for(request, launch, template=template, rows=rows, note_filter=note_filter)
+
+
+def _render_for(request, launch, *, template, rows, note_filter):
     try:
         patient, found = _fetch(request, launch)
     except EhrError as error:
         return problem_page(request, reason_for(error))
-    note_filter = NoteFilterForm(request.POST if request.method == "POST" else None)
     context = {
         "launch": launch,
         "note_filter": note_filter,
-        "banner": patient_banner(patient, today=timezone.localdate()),
+        # None when the Patient could not be read: the template warns in place of the banner.
+        "banner": patient_banner(patient, today=timezone.localdate()) if patient else None,
         "show_banner": launch.need_patient_banner,
         "style_vars": style_variables(smart_style(launch.smart_style_url)),
         **rows(found, note_filter.criteria() if note_filter.is_bound else None),
@@ -60,7 +74,9 @@ def _render_for(request, launch_id, *, roles, template, rows):
 @never_cache
 @require_http_methods(["GET", "POST"])  # POST: the notes filter (search words stay out of URLs)
 def clinician_chart(request, launch_id):
-    return _render_for(request, launch_id, roles=("clinician",), template="chart/chart.html", rows=chart_rows)
+    return _filtered_for(
+        request, launch_id, roles=("clinician",), template="chart/chart.html", rows=chart_rows
+    )
 
 
 @requires_role("patient")
@@ -68,7 +84,7 @@ def clinician_chart(request, launch_id):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def patient_view(request, launch_id):
-    return _render_for(request, launch_id, roles=("patient",), template="chart/me.html", rows=patient_rows)
+    return _filtered_for(request, launch_id, roles=("patient",), template="chart/me.html", rows=patient_rows)
 
 
 @requires_role("clinician")
@@ -76,4 +92,7 @@ def patient_view(request, launch_id):
 @never_cache
 @require_GET
 def print_chart(request, launch_id):
-    return _render_for(request, launch_id, roles=("clinician",), template="chart/print.html", rows=chart_rows)
+    launch = launch_for(request, launch_id, roles=("clinician",))
+    return _render_for(
+        request, launch, template="chart/print.html", rows=chart_rows, note_filter=NoteFilterForm()
+    )

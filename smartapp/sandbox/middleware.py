@@ -9,6 +9,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.core import signing
 
+from smartapp.sandbox.form_token import set_cookie
+
 COOKIE = "sandbox_user"
 PATH = "/sandbox/"
 _SALT = "smartapp.sandbox.user"
@@ -22,7 +24,9 @@ class SandboxUserMiddleware:
     def __call__(self, request):
         if request.path.startswith(PATH):
             request.user = _user_from_cookie(request) or AnonymousUser()
-        return self.get_response(request)
+        response = self.get_response(request)
+        set_cookie(request, response)  # the sandbox forms' own CSRF token, when a page made one
+        return response
 
 
 def _user_from_cookie(request):

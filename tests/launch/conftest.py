@@ -36,7 +36,8 @@ def callback_from_ehr(browser, app_url, patient_id=catalog.TYPICAL_PATIENT_ID) -
 
 
 def sandbox_sign_in(browser, app_url, fhir_user: str) -> None:
-    """Sign the browser in to the sandbox (not to the app) as the sandbox user `fhir_user`."""
+    """Sign the browser in to the sandbox (not to the app) as the sandbox user `fhir_user`; a later
+    `standalone_launch` answers the sandbox's "who is signing in?" with that user too."""
     identity = SandboxIdentity.objects.get(fhir_user=fhir_user)
     page = browser.get(f"{app_url}/sandbox/auth/login/")
     response = browser.post(
@@ -46,16 +47,33 @@ def sandbox_sign_in(browser, app_url, fhir_user: str) -> None:
         allow_redirects=False,
     )
     assert response.status_code == 302
+    browser.sandbox_user = fhir_user
 
 
-def standalone_launch(browser, app_url, persona: str, **kwargs) -> requests.Response:
-    """Press a sign-in button on the app's home page and follow the EHR's redirects."""
+def standalone_launch(browser, app_url, persona: str, *, as_user: str = "", **kwargs) -> requests.Response:
+    """Press a sign-in button on the app's home page, follow the EHR's redirects, and answer the sandbox's
+    "who is signing in?" as `as_user` (default: the user of the last `sandbox_sign_in`), if anyone."""
     home = browser.get(f"{app_url}/")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', home.text).group(1)
-    return browser.post(
+    page = browser.post(
         f"{app_url}/launch/sandbox/",
         data={"csrfmiddlewaretoken": token, "as": persona},
         headers={"Referer": f"{app_url}/"},
+    )
+    fhir_user = as_user or getattr(browser, "sandbox_user", "")
+    if not fhir_user or "/sandbox/auth/authorize/" not in page.url:
+        return page
+    return sandbox_choose(browser, page, fhir_user, **kwargs)
+
+
+def sandbox_choose(browser, page: requests.Response, fhir_user: str, **kwargs) -> requests.Response:
+    """Press "Sign in" next to `fhir_user` on the sandbox's "who is signing in?" page `page`."""
+    identity = SandboxIdentity.objects.get(fhir_user=fhir_user)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    return browser.post(
+        page.url,
+        data={"csrfmiddlewaretoken": token, "identity": identity.pk},
+        headers={"Referer": page.url},
         **kwargs,
     )
 

@@ -2,13 +2,14 @@
 
 from django.shortcuts import render
 from django.urls import reverse_lazy
+from django.views import View
 from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.views.base import BaseAuthorizationView
 from oauth2_provider.views.mixins import OAuthLibMixin
 from oauthlib.oauth2.rfc6749 import errors
 
 from smartapp.sandbox import faults
-from smartapp.sandbox.auth import launch
+from smartapp.sandbox.auth import launch, who
 from smartapp.sandbox.auth.patients import find_patients
 from smartapp.sandbox.auth.server import SmartServer
 from smartapp.sandbox.base_url import fhir_base, same_base
@@ -21,10 +22,20 @@ _PAGE_FAULTS = {
 
 
 class SmartAuthorizationView(BaseAuthorizationView):
-    """Every sandbox authorization is approved without a consent screen (see the issue: auto-approve)."""
+    """Every sandbox authorization is approved without a consent screen (see the issue: auto-approve).
+
+    An EHR launch acts for the user the simulator signed in; a standalone launch asks who is signing in,
+    every time (who.py), so it needs no sandbox sign-in first.
+    """
 
     server_class = SmartServer
     login_url = reverse_lazy("sandbox_auth:login")
+
+    def dispatch(self, request, *args, **kwargs):
+        if not who.is_standalone(request):
+            return super().dispatch(request, *args, **kwargs)
+        self.oauth2_data = {}  # BaseAuthorizationView.dispatch, without LoginRequiredMixin's sign-in check
+        return View.dispatch(self, request, *args, **kwargs)
 
     def get(self, request, *args, **kwargs):
         return self._authorize(request, chosen_patient="")
@@ -45,6 +56,8 @@ class SmartAuthorizationView(BaseAuthorizationView):
         oauth_request = credentials["request"]
         try:
             _check_request(request, oauth_request, injected)
+            if who.is_standalone(request) and not _standalone_user(request):
+                return who.identity_page(request, scopes, client_name=oauth_request.client.name)
             context = launch.resolve(request, scopes, chosen_patient=chosen_patient)
         except errors.OAuth2Error as error:
             return self.error_response(OAuthToolkitError(error), oauth_request.client)
@@ -82,14 +95,20 @@ def _check_request(request, oauth_request, injected) -> None:
         )
 
 
+def _standalone_user(request) -> bool:
+    """Act for the user chosen on this authorization's own page, never for the sandbox's signed-in one."""
+    identity = who.chosen_identity(request)
+    if identity is not None:
+        request.user = identity.user
+    return identity is not None
+
+
 def _patient_picker(request):
-    search = request.GET.get("patient_search", "")
-    hidden = [(name, value) for name, value in request.GET.items() if name != "patient_search"]
-    return render(
-        request,
-        "sandbox/auth/picker.html",
-        {"patients": find_patients(search), "search": search, "hidden": hidden},
-    )
+    # Searched by POST, so that a patient's name stays out of the URL; a `patient_search` in it still works.
+    search = request.POST.get("patient_search") or request.GET.get("patient_search", "")
+    identity = who.chosen_identity(request)
+    context = {"patients": find_patients(search), "search": search, "identity": identity}
+    return render(request, "sandbox/auth/picker.html", context)
 
 
 def error_page(request, message: str, status: int = 400):

@@ -5,7 +5,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from smartapp.sandbox.middleware import sign_in, sign_out
+from smartapp.sandbox.form_token import form_token_required
+from smartapp.sandbox.middleware import PATH, sign_in, sign_out
 from smartapp.sandbox.models import SandboxIdentity
 
 
@@ -20,14 +21,14 @@ def login(request):
             .first()
         )
         if identity is not None:
-            response = redirect(next_url if _is_safe(request, next_url) else reverse("sandbox_auth:login"))
+            response = redirect(next_url if _is_safe(next_url) else reverse("sandbox_auth:login"))
             sign_in(response, identity.user)
             return response
     return render(
         request,
         "sandbox/auth/login.html",
         {
-            "groups": _identities_by_role(),
+            "groups": identities_by_role(),
             "next": next_url,
             "current": SandboxIdentity.objects.filter(user_id=request.user.pk).first(),
             "refused": request.method == "POST",
@@ -36,6 +37,7 @@ def login(request):
     )
 
 
+@form_token_required  # its forms sit on the simulator page, whose Django CSRF token a launch rotates
 @require_POST
 def logout(request):
     response = redirect(reverse("sandbox_auth:login"))
@@ -43,7 +45,7 @@ def logout(request):
     return response
 
 
-def _identities_by_role() -> list[tuple[str, list[SandboxIdentity]]]:
+def identities_by_role() -> list[tuple[str, list[SandboxIdentity]]]:
     identities = SandboxIdentity.objects.select_related("user").filter(user__is_active=True)
     groups = []
     for role in SandboxIdentity.Role:
@@ -53,10 +55,10 @@ def _identities_by_role() -> list[tuple[str, list[SandboxIdentity]]]:
     return groups
 
 
-def _is_safe(request, url: str) -> bool:
-    return bool(url) and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
+def _is_safe(url: str) -> bool:
+    """Only a path inside the sandbox: sign-in is only ever sent back to the sandbox's own pages (its
+    authorize endpoint), so an absolute URL, even to this host, is refused (never an open redirect)."""
+    return url.startswith(PATH) and url_has_allowed_host_and_scheme(url, allowed_hosts=set())
 
 
 def _int_or_none(value):

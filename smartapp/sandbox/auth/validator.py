@@ -1,6 +1,7 @@
 """django-oauth-toolkit's request validator, taught SMART: scopes, launch context, private_key_jwt."""
 
 import logging
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ObjectDoesNotExist
 from oauth2_provider.oauth2_validators import OAuth2Validator
@@ -32,6 +33,13 @@ class SmartValidator(OAuth2Validator):
             client_credentials=request.grant_type == "client_credentials",
             allowed=_allowed_scopes(client),
         )
+
+    # --- redirect_uri ------------------------------------------------------------------------------
+    def validate_redirect_uri(self, client_id, redirect_uri, request, *args, **kwargs):
+        """DOT's exact match, except that DOT lets a loopback URI take any port (RFC 8252 §7.3, meant for
+        native apps that register none): a client that registered a port gets only that port."""
+        allowed = super().validate_redirect_uri(client_id, redirect_uri, request, *args, **kwargs)
+        return allowed and _port_registered(redirect_uri, request.client.redirect_uris.split())
 
     # --- launch context: authorize -> code -> token -> refreshed token ---------------------------
     def _create_authorization_code(self, request, code, expires=None):
@@ -101,6 +109,19 @@ class SmartValidator(OAuth2Validator):
             return False
         request.client_id = client_id
         return self._load_application(client_id, request) is not None
+
+
+def _port_registered(redirect_uri: str, registered: list[str]) -> bool:
+    def port_fits(uri: str) -> bool:
+        allowed = urlsplit(uri)
+        same = (allowed.scheme, allowed.hostname, allowed.path) == (asked.scheme, asked.hostname, asked.path)
+        return same and allowed.port in (None, asked.port)
+
+    try:
+        asked = urlsplit(redirect_uri)
+        return any(port_fits(uri) for uri in registered)
+    except ValueError:  # a port that does not parse
+        return False
 
 
 def _has_assertion(request) -> bool:

@@ -2,18 +2,17 @@
 
 A request carrying JSON is exempt from CSRF: a cross-site page cannot send
 `Content-Type: application/json` without a CORS preflight, which the sandbox never grants.
-Form posts (the simulator page) are checked as usual.
+Form posts (the simulator page) carry the sandbox's own CSRF token (smartapp/sandbox/form_token.py).
 """
 
 import json
 
 from django.http import JsonResponse
-from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from smartapp.sandbox import faults
+from smartapp.sandbox import faults, form_token
 from smartapp.sandbox.models import Fault
 from smartapp.sandbox.simulator.forms import FaultOffForm, FaultOnForm
 
@@ -36,8 +35,8 @@ def fault_clear(request):
 
 def _switch(request, form_class, action):
     is_json = request.content_type == "application/json"
-    if not is_json and (refusal := _csrf_refusal(request)):
-        return refusal
+    if not is_json and not form_token.accepted(request):
+        return form_token.refusal(request)
     data = _json_object(request) if is_json else request.POST
     if data is None:
         return _refused(request, ["The request body must be a JSON object."], is_json)
@@ -88,9 +87,3 @@ def _refused(request, messages: list[str], is_json: bool):
         return JsonResponse({"error": " ".join(messages), "kinds": sorted(faults.KINDS)}, status=400)
     context = {"title": "Fault switch refused", "problems": messages}
     return render(request, "sandbox/simulator/refused.html", context, status=400)
-
-
-def _csrf_refusal(request):
-    """The response CsrfViewMiddleware would have given this request, or None when it passes."""
-    checker = CsrfViewMiddleware(lambda _request: None)
-    return checker.process_view(request, None, (), {})

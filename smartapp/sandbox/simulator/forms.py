@@ -6,14 +6,23 @@ from django import forms
 
 from smartapp.sandbox import faults
 from smartapp.sandbox.simulator import directory
+from smartapp.sandbox.simulator.launch_targets import is_registered_launch_url
 
 URL_MAX_LENGTH = 500  # LaunchContext.app_url / smart_style_url
+NOT_REGISTERED = (
+    "The app's launch URL (app=) is not one registered with the sandbox: choose a registered client's "
+    "launch URL (listed on /sandbox/), or register yours with `python manage.py sandbox_client register "
+    "--client-id <id> --redirect-uri <callback> --launch-url <url>`."
+)
 _FALSE = {"0", "false", "no", "off"}
 
 
 def http_url_error(value: str, what: str) -> str | None:
     """Why `value` cannot be used as an http(s) URL, or None when it can."""
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # an unclosed IPv6 bracket
+        return f"The {what} is not a valid URL."
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return f"The {what} must be an absolute http:// or https:// URL."
     if len(value) > URL_MAX_LENGTH:
@@ -47,6 +56,8 @@ class LaunchForm(forms.Form):
         app_url = self.cleaned_data["app"] or directory.default_launch_url()
         if error := http_url_error(app_url, "app's launch URL (app=)"):
             raise forms.ValidationError(error)
+        if not is_registered_launch_url(app_url):
+            raise forms.ValidationError(NOT_REGISTERED)
         return app_url
 
     def clean_need_patient_banner(self):

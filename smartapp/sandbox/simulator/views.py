@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from smartapp.sandbox import faults
 from smartapp.sandbox.base_url import fhir_base
+from smartapp.sandbox.form_token import form_token_required
 from smartapp.sandbox.middleware import sign_in
 from smartapp.sandbox.models import Fault
 from smartapp.sandbox.simulator import directory
@@ -46,6 +47,7 @@ def simulator(request):
     return render(request, "sandbox/simulator/simulator.html", context)
 
 
+@form_token_required  # not Django's CSRF token: smartapp's sign-in rotates that one (form_token.py)
 @require_http_methods(["GET", "POST"])
 def launch(request):
     """Sign the chosen user in to the sandbox and open the app with `iss` and `launch` (EHR launch)."""

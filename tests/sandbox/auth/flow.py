@@ -37,6 +37,7 @@ def signed_in_session(base_url: str, identity) -> requests.Session:
         allow_redirects=False,
     )
     assert response.status_code == 302, response.text
+    session.sandbox_identity = identity.pk  # who to answer a standalone launch's "who is signing in?" with
     return session
 
 
@@ -56,7 +57,27 @@ def authorize_params(fhir_base: str, pkce: Pkce, **overrides) -> dict:
 
 
 def authorize(session: requests.Session, base_url: str, params: dict) -> requests.Response:
-    return session.get(f"{base_url}/sandbox/auth/authorize/?{urlencode(params)}", allow_redirects=False)
+    """GET the authorization endpoint. A standalone launch's "who is signing in?" page is answered with the
+    user the session signed in as (`signed_in_session`), as the person at the browser would."""
+    response = session.get(f"{base_url}/sandbox/auth/authorize/?{urlencode(params)}", allow_redirects=False)
+    identity = getattr(session, "sandbox_identity", None)
+    if identity is not None and is_identity_page(response):
+        response = choose_identity(session, response, identity)
+    return response
+
+
+def is_identity_page(response: requests.Response) -> bool:
+    return response.status_code == 200 and "Who is signing in" in response.text
+
+
+def choose_identity(session: requests.Session, page: requests.Response, identity_pk) -> requests.Response:
+    """Press "Sign in" next to the sandbox user `identity_pk` on the "who is signing in?" page."""
+    return session.post(
+        page.url,
+        data={"csrfmiddlewaretoken": session.cookies["csrftoken"], "identity": identity_pk},
+        headers={"Referer": page.url},
+        allow_redirects=False,
+    )
 
 
 def redirect_query(response: requests.Response) -> dict:
@@ -71,10 +92,15 @@ def choose_patient(
     session: requests.Session, picker: requests.Response, patient_id: str
 ) -> requests.Response:
     """Submit the patient picker page the way its form does."""
-    action = re.search(r'<form class="card" method="post" action="([^"]+)"', picker.text).group(1)
+    action = re.search(r'<form class="card" id="choose-patient" method="post" action="([^"]+)"', picker.text)
+    identity = re.search(r'name="identity" value="(\d+)"', picker.text)
     return session.post(
-        requests.compat.urljoin(picker.url, action.replace("&amp;", "&")),
-        data={"csrfmiddlewaretoken": session.cookies["csrftoken"], "patient": patient_id},
+        requests.compat.urljoin(picker.url, action.group(1).replace("&amp;", "&")),
+        data={
+            "csrfmiddlewaretoken": session.cookies["csrftoken"],
+            "patient": patient_id,
+            **({"identity": identity.group(1)} if identity else {}),
+        },
         headers={"Referer": picker.url},
         allow_redirects=False,
     )

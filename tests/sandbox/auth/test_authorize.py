@@ -1,5 +1,6 @@
 """The authorization endpoint: PKCE, aud, state, EHR launch binding, the patient picker, sign-in."""
 
+import re
 from datetime import timedelta
 
 from django.utils import timezone
@@ -8,8 +9,11 @@ from smartapp.sandbox.models import LaunchContext
 from tests.sandbox.auth import flow
 
 
-def test_it_redirects_a_visitor_who_is_not_signed_in_to_the_sandbox_sign_in(base_url, fhir_base, app, pkce):
-    params = flow.authorize_params(fhir_base, pkce)
+def test_an_ehr_launch_redirects_a_visitor_who_is_not_signed_in_to_the_sandbox_sign_in(
+    base_url, fhir_base, app, pkce, practitioner
+):
+    launch = flow.new_launch(practitioner)
+    params = flow.authorize_params(fhir_base, pkce, scope="launch patient/*.rs", launch=launch.launch)
     with flow.requests.Session() as anonymous:
         response = flow.authorize(anonymous, base_url, params)
     assert response.status_code == 302
@@ -164,11 +168,11 @@ def test_a_signed_in_patient_gets_their_own_record_without_a_picker(
     assert token["patient"] == "p-1"
 
 
-def test_signing_out_ends_the_sandbox_session(browser, base_url, fhir_base, pkce):
-    browser.post(
-        f"{base_url}/sandbox/auth/logout/",
-        data={"csrfmiddlewaretoken": browser.cookies["csrftoken"]},
-        headers={"Referer": f"{base_url}/sandbox/auth/login/"},
-    )
-    response = flow.authorize(browser, base_url, flow.authorize_params(fhir_base, pkce))
+def test_signing_out_ends_the_sandbox_session(browser, base_url, fhir_base, pkce, practitioner):
+    page = browser.get(f"{base_url}/sandbox/auth/login/").text
+    token = re.search(r'name="sandbox_form_token" value="([^"]+)"', page).group(1)
+    browser.post(f"{base_url}/sandbox/auth/logout/", data={"sandbox_form_token": token})
+    launch = flow.new_launch(practitioner)
+    params = flow.authorize_params(fhir_base, pkce, scope="launch patient/*.rs", launch=launch.launch)
+    response = flow.authorize(browser, base_url, params)
     assert response.headers["Location"].startswith("/sandbox/auth/login/")

@@ -8,6 +8,7 @@ import requests
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from smartapp.sandbox.auth import clients
 from smartapp.sandbox.auth.patients import find_patients
 from smartapp.sandbox.importer import SYNTHEA_DIR, resources_import
 from smartapp.sandbox.models import LaunchContext, Resource, SandboxIdentity
@@ -86,6 +87,7 @@ def test_the_launcher_lists_and_launches_a_synthea_patient(imported, live_server
     assert f'<option value="{PATIENT_ID}"' in page
 
     app = "http://127.0.0.1:9/launch/"
+    clients.register("sim-app", redirect_uris=["http://127.0.0.1:9/callback/"], launch_url=app)
     params = {"user": PRESCRIBER_ID, "patient": PATIENT_ID, "app": app}
     response = requests.get(
         f"{live_server.url}/sandbox/launch/", params=params, allow_redirects=False, timeout=10

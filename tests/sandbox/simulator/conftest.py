@@ -6,9 +6,11 @@ import pytest
 import requests
 from django.contrib.auth import get_user_model
 
+from smartapp.sandbox.auth import clients
 from smartapp.sandbox.models import SandboxIdentity
 from smartapp.sandbox.store import save_resource
 
+APP = "http://127.0.0.1:9/launch/"
 MRN_TYPE = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR"}]}
 
 
@@ -63,8 +65,14 @@ def sandbox_url(live_server):
 
 @pytest.fixture
 def browser(sandbox_url):
-    """A requests session that has loaded the simulator page, with its CSRF token at hand."""
+    """A requests session that has loaded the simulator page, with its forms' token at hand."""
     session = requests.Session()
     page = session.get(sandbox_url, timeout=10)
-    session.csrf_token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    session.form_token = re.search(r'name="sandbox_form_token" value="([^"]+)"', page.text).group(1)
     return session
+
+
+@pytest.fixture
+def registered_app(transactional_db):
+    """A client registered with the launch URL the simulator tests open (only registered URLs are)."""
+    return clients.register("sim-app", redirect_uris=["http://127.0.0.1:9/callback/"], launch_url=APP)

@@ -112,7 +112,7 @@ def test_a_form_post_without_a_csrf_token_is_refused(transactional_db, sandbox_u
 
 
 def test_the_simulator_forms_switch_a_fault_on_and_off(transactional_db, browser, sandbox_url):
-    token = {"csrfmiddlewaretoken": browser.csrf_token}
+    token = {"sandbox_form_token": browser.form_token}
     on = browser.post(
         f"{sandbox_url}faults/",
         data={"kind": "token_expired", "value": "", "client_id": "", "remaining": "", **token},
@@ -136,7 +136,7 @@ def test_the_simulator_forms_switch_a_fault_on_and_off(transactional_db, browser
 def test_a_form_post_with_an_unknown_kind_gets_a_400_page(transactional_db, browser, sandbox_url):
     response = browser.post(
         f"{sandbox_url}faults/",
-        data={"kind": "meteor_strike", "csrfmiddlewaretoken": browser.csrf_token},
+        data={"kind": "meteor_strike", "sandbox_form_token": browser.form_token},
         allow_redirects=False,
         timeout=10,
     )

@@ -6,10 +6,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from smartapp.sandbox.auth import clients
 from smartapp.sandbox.middleware import COOKIE
 from smartapp.sandbox.models import ClientProfile, LaunchContext
+from tests.sandbox.simulator.conftest import APP
 
-APP = "http://127.0.0.1:9/launch/"
+pytestmark = pytest.mark.usefixtures("registered_app")
 
 
 def _launch(sandbox_url, **params):
@@ -86,6 +88,7 @@ def test_two_launches_give_two_distinct_launch_values(directory, sandbox_url):
 def test_without_an_app_it_opens_the_first_registered_clients_launch_url(
     directory, registered_client, sandbox_url
 ):
+    clients.remove("sim-app")
     ClientProfile.objects.create(application=registered_client, launch_url="http://127.0.0.1:9/app/launch")
 
     response = _launch(sandbox_url, user="pr-1", patient="pt-1")
@@ -95,7 +98,7 @@ def test_without_an_app_it_opens_the_first_registered_clients_launch_url(
 
 def test_the_simulator_form_posts_a_launch(directory, browser, sandbox_url):
     form = {"user": "pr-1", "patient": "pt-1", "encounter": "enc-1", "app": APP}
-    form.update(need_patient_banner=["0", "1"], smart_style_url="", csrfmiddlewaretoken=browser.csrf_token)
+    form.update(need_patient_banner=["0", "1"], smart_style_url="", sandbox_form_token=browser.form_token)
 
     response = browser.post(f"{sandbox_url}launch/", data=form, allow_redirects=False, timeout=10)
 
@@ -161,8 +164,8 @@ def test_the_simulators_sign_out_form_signs_the_user_out_of_the_sandbox(director
     )
     assert launched.status_code == 302
     page = session.get(sandbox_url, timeout=10).text
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    token = re.search(r'name="sandbox_form_token" value="([^"]+)"', page).group(1)
 
-    session.post(f"{sandbox_url}auth/logout/", data={"csrfmiddlewaretoken": token}, timeout=10)
+    session.post(f"{sandbox_url}auth/logout/", data={"sandbox_form_token": token}, timeout=10)
 
     assert "Not signed in to the sandbox" in session.get(sandbox_url, timeout=10).text

@@ -74,7 +74,7 @@ def test_an_unseeded_sandbox_shows_how_to_seed_it(transactional_db, sandbox_url)
     assert "Not signed in to the sandbox" in html
 
 
-def test_its_try_it_link_launches_without_a_click(directory, sandbox_url, live_server):
+def test_its_try_it_link_launches_without_a_click(directory, registered_app, sandbox_url, live_server):
     html = _page(sandbox_url)
     link = re.search(r'<a href="(/sandbox/launch/\?[^"]+)" target="_blank">Try it', html).group(1)
 
