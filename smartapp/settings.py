@@ -28,6 +28,11 @@ else:
     SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-insecure-key-never-used-in-production")
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
     DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# Error pages are the app's in every mode, DEBUG included (core/errors.py): Django's technical pages list
+# every URL pattern and a trace's local variables (patient data). A developer who wants them sets
+# SHOW_TRACEBACKS=true; development only, ignored in production.
+SHOW_TRACEBACKS = DEBUG and not PRODUCTION and env.bool("SHOW_TRACEBACKS", default=False)
+DEFAULT_EXCEPTION_REPORTER = "smartapp.core.errors.ErrorPageReporter"
 
 # Encryption at rest (tokens, secrets): Fernet keys, newest first. Audit HMAC keys: oldest first (an
 # event names its key by index). Production must supply its own.
@@ -101,6 +106,7 @@ if SANDBOX_ENABLED:
     INSTALLED_APPS += ["oauth2_provider", "smartapp.sandbox"]
 
 MIDDLEWARE = [
+    "smartapp.core.correlation.CorrelationIdMiddleware",  # first: every later step and log line sees the id
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "smartapp.core.middleware.NoStoreMiddleware",
@@ -108,6 +114,7 @@ MIDDLEWARE = [
     "smartapp.launch.embedding.EmbeddedCookiesMiddleware",  # before the middlewares that set the cookies
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "smartapp.core.middleware.StyledNotFoundMiddleware",  # the app's 404 page while DEBUG is on
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(), which the admin site requires
@@ -134,6 +141,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "smartapp.core.context_processors.idle_warning",
             ],
         },
     },
@@ -143,8 +151,11 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 's
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Web, worker and beat share one file: wait for a lock instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Web, worker and beat share one file: WAL, IMMEDIATE transactions and a busy timeout make them wait
+    # for the write lock instead of failing with "database is locked" (core/sqlite.py).
+    from smartapp.core.sqlite import sqlite_options
+
+    DATABASES["default"].setdefault("OPTIONS", {}).update(sqlite_options())
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en-us"
@@ -181,16 +192,25 @@ CACHES = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"phi_redaction": {"()": "smartapp.core.log_redaction.PhiRedactionFilter"}},
+    "filters": {
+        "phi_redaction": {"()": "smartapp.core.log_redaction.PhiRedactionFilter"},
+        "correlation_id": {"()": "smartapp.core.correlation.CorrelationIdFilter"},
+    },
     "formatters": {
+        # The request's correlation id, also on its error page (core/correlation.py).
+        "app": {"format": "{levelname} {name} [{correlation_id}] {message}", "style": "{"},
         "django.server": {
             "()": "django.utils.log.ServerFormatter",
             "format": "[{server_time}] {message}",
             "style": "{",
-        }
+        },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["phi_redaction"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "app",
+            "filters": ["correlation_id", "phi_redaction"],
+        },
         # runserver's access log: its request lines carry ?code=...&state=... on the callback.
         "django.server": {
             "class": "logging.StreamHandler",
@@ -299,7 +319,8 @@ else:
         # command this long at most, not forever (kombu's default). Above the worker's 1 s BRPOP poll.
         CELERY_BROKER_TRANSPORT_OPTIONS |= {"socket_timeout": 3, "socket_connect_timeout": 3}
 # A publish to a broker that is down: one retry, then kombu's OperationalError. With the timeouts above,
-# "track follow-up" says the job queue is unavailable within ~10 s of a hung Redis (at once if refused).
+# "track follow-up" answers within ~10 s of a hung Redis (at once if refused): its request waits in the
+# outbox for the relay (referrals/outbox.py).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 1,
     "interval_start": 0,
@@ -325,12 +346,25 @@ CELERY_BEAT_SCHEDULE = {
         "task": "smartapp.referrals.tasks.refresh_states",
         "schedule": crontab(hour=5, minute=0),
     },
+    # "Track follow-up" requests a broker outage left in the outbox, published once it is back.
+    "referrals-relay-sync-requests": {
+        "task": "smartapp.referrals.tasks.relay_sync_requests",
+        "schedule": 60.0,
+    },
+    # Authorization requests that never came back: refused after 10 minutes anyway (launch/tasks.py).
+    "launch-purge-pending": {
+        "task": "smartapp.launch.tasks.purge_pending_authorizations",
+        "schedule": 10 * 60.0,
+    },
 }
 # Referral sync: how long a run's claim on a connection holds without being renewed (a crashed worker's
 # claim lapses after this), the page size asked for, and a page cap per search.
 REFERRAL_SYNC_LEASE_SECONDS = env.int("REFERRAL_SYNC_LEASE_SECONDS", default=300)
 REFERRAL_SYNC_PAGE_SIZE = env.int("REFERRAL_SYNC_PAGE_SIZE", default=100)
 REFERRAL_SYNC_MAX_PAGES = env.int("REFERRAL_SYNC_MAX_PAGES", default=10_000)
+# After the EHR refused a connection's Backend Services credentials (invalid_client), its syncs wait this
+# long unless the credentials change or an admin clears the refusal (referrals/credential_backoff.py).
+REFERRAL_SYNC_REFUSED_BACKOFF_HOURS = env.float("REFERRAL_SYNC_REFUSED_BACKOFF_HOURS", default=24.0)
 
 if SANDBOX_ENABLED:
     from smartapp.sandbox.conf import *  # noqa: E402,F403  sandbox-only settings (DOT, signing key)

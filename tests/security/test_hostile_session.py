@@ -17,7 +17,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 
 from smartapp.launch.models import Grant, Launch
-from smartapp.referrals import track_views
+from smartapp.referrals import tasks
 from smartapp.referrals.models import OutreachNote
 from smartapp.sandbox import faults
 from smartapp.sandbox.synthetic import catalog
@@ -31,9 +31,9 @@ NOT_FOUND = "Not Found"  # Django's 404 page (DEBUG off): says nothing about wha
 
 @pytest.fixture
 def enqueued(monkeypatch):
-    """The sync_patient tasks "track follow-up" enqueued (nothing reaches a broker)."""
+    """The sync requests "track follow-up" published (nothing reaches a broker)."""
     sent = []
-    monkeypatch.setattr(track_views.sync_patient, "delay", lambda *args: sent.append(args))
+    monkeypatch.setattr(tasks.sync_request, "apply_async", lambda args, task_id: sent.append(args))
     return sent
 
 
@@ -230,8 +230,9 @@ def test_a_revoked_refresh_token_sends_the_user_back_through_the_ehr(browser, ap
     assert_clear_page(again, 401, "session with the EHR has ended", "Open smartapp again from your EHR")
     assert watch.grown() == {}
     assert AccessToken.objects.count() == tokens_before  # no new token was issued
-    assert Grant.objects.get(launch_id=launch_id).relaunch_needed
-    watch.event("token.refresh", "expired")
+    assert not Grant.objects.filter(launch_id=launch_id).exists()  # invalid_grant: tokens deleted
+    assert Launch.objects.get(pk=launch_id).ended_at is not None
+    watch.event("token.refresh", "invalid_grant")
 
 
 def test_an_access_token_revoked_at_the_ehr_sends_the_user_back_through_the_ehr(browser, app_url):

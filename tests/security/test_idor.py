@@ -15,7 +15,8 @@ import html
 import pytest
 import requests
 
-from smartapp.referrals import track_views
+from smartapp.referrals import tasks
+from smartapp.referrals.models import SyncRequest
 from smartapp.sandbox.models import Resource
 from smartapp.sandbox.synthetic import catalog
 from tests.launch.conftest import ehr_launch, launch_id_of, sandbox_sign_in, standalone_launch
@@ -47,6 +48,12 @@ def _other_patients_note() -> str:
     return Resource.objects.filter(resource_type="DocumentReference", patient_id=OTHER).first().fhir_id
 
 
+def _followed(session, app_url, page):
+    if page.status_code != 303:
+        return page
+    return session.get(requests.compat.urljoin(page.url, page.headers["Location"]), allow_redirects=False)
+
+
 def _send(session, app_url, method, path, data=None):
     headers = {"X-CSRFToken": session.cookies.get("csrftoken", "")}
     return session.request(method, f"{app_url}{path}", data=data, headers=headers, allow_redirects=False)
@@ -55,7 +62,7 @@ def _send(session, app_url, method, path, data=None):
 @pytest.fixture
 def enqueued(monkeypatch):
     sent = []
-    monkeypatch.setattr(track_views.sync_patient, "delay", lambda *args: sent.append(args))
+    monkeypatch.setattr(tasks.sync_request, "apply_async", lambda args, task_id: sent.append(args))
     return sent
 
 
@@ -107,6 +114,11 @@ def test_a_patient_in_a_query_or_a_form_is_ignored(launches, app_url, enqueued):
         _send(patient, app_url, "post", f"/me/{me}/", data=smuggled),
     ]
     assert _family(MINE) != _family(OTHER)
+    # The filter forms answer POST-redirect-GET (303 to the filtered page): the page read is the GET.
+    charts = [
+        _followed(session, app_url, page) for session, page in zip([clinician] * 3, charts, strict=True)
+    ]
+    own_views = [_followed(patient, app_url, page) for page in own_views]
     shown = [(page, _mrn) for page in charts] + [(page, _family) for page in own_views]
     for page, identify in shown:
         assert page.status_code == 200, page.request.url
@@ -114,4 +126,6 @@ def test_a_patient_in_a_query_or_a_form_is_ignored(launches, app_url, enqueued):
 
     tracked = _send(clinician, app_url, "post", f"/referrals/track/{launch_id}/", data=smuggled)
     assert tracked.status_code == 302
-    assert enqueued == [("sandbox", MINE)]  # the launch's patient, not the form's
+    [(request_id,)] = enqueued
+    row = SyncRequest.objects.get(pk=request_id)
+    assert (row.connection, row.patient_id) == ("sandbox", MINE)  # the launch's patient, not the form's

@@ -24,7 +24,7 @@ from smartapp.audit.models import AuditEvent
 from smartapp.core import roles
 from smartapp.core.roles import PUBLIC, ROLES, public, register_role_check, required_roles, requires_role
 from smartapp.launch.models import Launch
-from smartapp.referrals import track_views
+from smartapp.referrals import tasks
 from smartapp.sandbox.synthetic import catalog
 from tests.launch.conftest import COORDINATOR, ehr_launch, launch_id_of, sandbox_sign_in, standalone_launch
 from tests.referrals import dashboard
@@ -175,11 +175,12 @@ def test_the_four_role_groups_exist_with_their_permissions(db):
 
 # --- the matrix ----------------------------------------------------------------------------------------
 
-POST_ONLY = {"launch-standalone", "logout", "referral-outreach", "referrals-track"}
+POST_ONLY = {"launch-standalone", "logout", "referral-outreach", "referrals-track", "keep-alive"}
 LAST = "logout"  # it ends the role's session
 # A public page answering a request it cannot serve is not a refusal of the role: the callback without a
-# sign-in in progress says so (400 "state_missing") to everyone.
-ALLOWED_STATUSES = {"launch-callback": {400}}
+# sign-in in progress says so (400 "state_missing") to everyone; the idle warning's keep-alive answers 401
+# "signed out" to a browser with no app session (the anonymous one).
+ALLOWED_STATUSES = {"launch-callback": {400}, "keep-alive": {401}}
 ROLE_NAMES = ("anonymous", "clinician", "patient", "coordinator", "admin")
 
 
@@ -197,7 +198,7 @@ def _admin_session(app_url, django_user_model, settings) -> requests.Session:
 @pytest.fixture
 def roles_signed_in(browser, app_url, django_user_model, settings, monkeypatch):
     """role -> (browser session, URL values). Everyone's notes are the notes scenario patient's."""
-    monkeypatch.setattr(track_views.sync_patient, "delay", lambda *args: None)  # no broker in this test
+    monkeypatch.setattr(tasks.sync_request, "apply_async", lambda args, task_id: None)  # no broker here
     patient_id = catalog.NOTES_SCENARIO_PATIENT_ID
     clinician = launch_id_of(ehr_launch(browser, app_url, patient_id))
     patient, coordinator, anonymous = requests.Session(), requests.Session(), requests.Session()
