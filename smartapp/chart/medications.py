@@ -55,7 +55,7 @@ class MedicationEntry:
 
     @property
     def status_words(self) -> str:
-        return coding.code_words(self.status) or "Status not recorded"
+        return status_words(self.status)
 
     @property
     def source_words(self) -> str:
@@ -80,7 +80,7 @@ class MedicationGroup:
 
     @property
     def status_words(self) -> str:
-        return coding.code_words(self.status) or "Status not recorded"
+        return status_words(self.status)
 
     @property
     def history_label(self) -> str:
@@ -90,6 +90,11 @@ class MedicationGroup:
     def last_date(self) -> str:
         """The newest date any source gives, as sent."""
         return next((s.date for s in self.sources if s.when), "")
+
+
+def status_words(status: str) -> str:
+    """A status as a reader sees it: "On hold", "Entered in error"; "Status not recorded" when none."""
+    return coding.code_words(status) or "Status not recorded"
 
 
 def status_rank(status: str) -> int:

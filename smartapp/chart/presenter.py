@@ -51,9 +51,6 @@ class MedicationList:
     past: tuple[MedicationGroup, ...]
     hidden_entered_in_error: int = 0  # medications whose every record was entered in error
 
-    def __bool__(self) -> bool:
-        return bool(self.in_use or self.past)
-
 
 def medication_list(requests: list, statements: list, included: list) -> MedicationList:
     groups = reconcile_medications(requests, statements, included)
