@@ -5,6 +5,19 @@ from . import facts
 
 REF = 140  # "Type/id": a resource type and a FHIR id of at most 64 characters
 
+# Why an item left the care team's open list. BEFORE_TRACKING is set by the tracking horizon (horizon.py)
+# on items whose clinical date is older than the connection's lookback; the others by a person.
+BEFORE_TRACKING = "before_tracking"
+CLOSE_REASONS = [
+    ("reached", "Reached, follow-up arranged"),
+    ("declined", "Patient declined"),
+    ("care_elsewhere", "Care elsewhere"),
+    ("deceased", "Deceased"),
+    ("duplicate", "Duplicate"),
+    ("other", "Other"),
+    (BEFORE_TRACKING, "Before tracking began"),
+]
+
 
 class Referral(models.Model):
     """A follow-up expectation synced from one EHR connection: a referral (ServiceRequest) or a discharge
@@ -17,9 +30,15 @@ class Referral(models.Model):
     fhir_ref = models.CharField(max_length=REF)  # "ServiceRequest/<id>" or "Encounter/<id>"
     kind = models.CharField(max_length=16, choices=KINDS, default=facts.REFERRAL)
     patient_ref = models.CharField(max_length=REF, blank=True)
-    patient_display = models.CharField(max_length=200, blank=True)  # the one PHI the worklist shows
+    patient_display = models.CharField(max_length=200, blank=True)
+    # From the Patient the sync includes: what a coordinator needs to find the patient in the EHR and call.
+    patient_mrn = models.CharField(max_length=64, blank=True)  # the identifier typed MR (v2-0203)
+    patient_birth_date = models.DateField(null=True, blank=True)
+    patient_phone = models.CharField(max_length=64, blank=True)
     requester_ref = models.CharField(max_length=REF, blank=True)
+    requester_display = models.CharField(max_length=200, blank=True)
     performer_ref = models.CharField(max_length=REF, blank=True)
+    performer_display = models.CharField(max_length=200, blank=True)
     specialty_code = models.CharField(max_length=64, blank=True)
     specialty_display = models.CharField(max_length=200, blank=True)
     reason = models.CharField(max_length=200, blank=True)
@@ -32,6 +51,24 @@ class Referral(models.Model):
     state_evidence = models.CharField(max_length=255, blank=True)
     state_inferred = models.BooleanField(default=False)
     last_evidence_at = models.DateTimeField(null=True, blank=True)
+    follow_up_rule = models.CharField(max_length=64, blank=True)  # the rule that set due_date (docs/)
+    # The care team's work on the item (actions.py); none of it comes from the EHR.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_referrals",
+    )
+    next_action_on = models.DateField(null=True, blank=True)
+    snoozed_until = models.DateField(null=True, blank=True)  # hidden from the open list until this day
+    closed_reason = models.CharField(max_length=32, blank=True, choices=CLOSE_REASONS)  # "" while open
+    closed_note = models.CharField(max_length=500, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reopened_at = models.DateTimeField(null=True, blank=True)  # a person reopened it: the horizon keeps off
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -41,6 +78,8 @@ class Referral(models.Model):
         ]
         indexes = [
             models.Index(fields=["state", "due_date"], name="referrals_state_due"),
+            models.Index(fields=["closed_reason", "state", "due_date"], name="referrals_open_state_due"),
+            models.Index(fields=["owner", "closed_reason"], name="referrals_owner_open"),
             models.Index(fields=["connection", "patient_ref"], name="referrals_connection_patient"),
             models.Index(fields=["specialty_code"], name="referrals_specialty"),
             models.Index(fields=["performer_ref"], name="referrals_performer"),
@@ -73,6 +112,7 @@ class Evidence(models.Model):
     business_status = models.CharField(max_length=200, blank=True)
     date = models.DateTimeField(null=True, blank=True)
     performer_ref = models.CharField(max_length=REF, blank=True)
+    performer_display = models.CharField(max_length=200, blank=True)
     specialty_code = models.CharField(max_length=64, blank=True)
     specialty_text = models.CharField(max_length=200, blank=True)
     patient_ref = models.CharField(max_length=REF, blank=True)
@@ -132,6 +172,12 @@ class SyncClaim(models.Model):
     holder = models.CharField(max_length=32, blank=True)  # a random id of the run holding it; "" when free
     claimed_until = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)  # the end of the last complete run
+    # Freshness (freshness.py): the run in progress, the last failure, the last "Sync now".
+    started_at = models.DateTimeField(null=True, blank=True)
+    progress_pages = models.PositiveIntegerField(default=0)
+    progress_type = models.CharField(max_length=64, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    requested_at = models.DateTimeField(null=True, blank=True)
     # The EHR refused the Backend Services client (invalid_client) at this time, for the registration
     # whose credentials hash to `credentials_fingerprint`: syncs wait (credential_backoff.py).
     credentials_refused_at = models.DateTimeField(null=True, blank=True)

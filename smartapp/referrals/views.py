@@ -16,6 +16,7 @@ from smartapp.ehr import configs
 from .access import Coordinator, chart_launch_for, coordinator_for
 from .credential_backoff import refused_connections
 from .export import csv_lines
+from .freshness import connection_freshness
 from .forms import NOTE_MAX, OutreachNoteForm, WorklistFilterForm
 from .models import Referral
 from .outreach import OutreachKeyReused, outreach_note_add
@@ -57,6 +58,7 @@ def worklist(request):
         "filter_query": query_string(chosen),
         "pages": page_links(chosen, page),
         "refused_syncs": _refused_syncs(coordinator.connections),
+        "freshness": connection_freshness(coordinator.connections),
     }
     return _no_store(render(request, "referrals/worklist.html", context))
 
