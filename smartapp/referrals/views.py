@@ -16,8 +16,8 @@ from smartapp.ehr import configs
 from .access import Coordinator, chart_launch_for, coordinator_for
 from .credential_backoff import refused_connections
 from .export import csv_lines
-from .freshness import connection_freshness
 from .forms import NOTE_MAX, OutreachNoteForm, WorklistFilterForm
+from .freshness import connection_freshness
 from .models import Referral
 from .outreach import OutreachKeyReused, outreach_note_add
 from .presenter import page_links, query_string, sort_links, state_tabs
