@@ -56,6 +56,7 @@ _FIELDS = frozenset(
         "embedding_origins",
         "notes",
         "backend",
+        "tracking_days",
     ]
 )
 _BACKEND_FIELDS = frozenset(["client_id", "client_id_env", "client_auth"])
@@ -83,6 +84,8 @@ class LaunchConfig:
     source: str
     backend_client_id: str = ""  # the Backend Services client ("" when none is registered or known)
     embedding_origins: tuple[str, ...] = ()  # origins that may frame the app (only with embedding "iframe")
+    # The referral worklists' lookback (referrals/horizon.py); None: settings.REFERRAL_TRACKING_DAYS.
+    tracking_days: int | None = None
 
     @property
     def enabled(self) -> bool:
@@ -213,8 +216,15 @@ def _parse(path: Path) -> LaunchConfig:
         extra_hosts=_extra_hosts(source, data.get("extra_hosts", [])),
         coordinators=frozenset(data.get("coordinators", [])), embedding=embedding,
         source=source, backend_client_id=backend_client_id if client_id else "",
-        embedding_origins=embedding_origins,
+        embedding_origins=embedding_origins, tracking_days=_tracking_days(source, data),
     )  # fmt: skip
+
+
+def _tracking_days(source: str, data: dict) -> int | None:
+    days = data.get("tracking_days")
+    if days is not None and (type(days) is not int or not 1 <= days <= 36_500):
+        _fail(source, "`tracking_days` must be a whole number of days from 1 to 36500")
+    return days
 
 
 def _backend_client_id(source: str, data: dict) -> str:

@@ -39,8 +39,8 @@ def incremental_query(
     page_size: int = DEFAULT_PAGE_SIZE,
 ) -> IncrementalQuery:
     """The query for `resource_type` changed since `since` (everything when None), optionally for one
-    patient; ServiceRequests narrowed to referrals, and Patients included, where the vendor's server
-    supports that."""
+    patient; ServiceRequests narrowed to referrals, and Patients and the people named (requester,
+    performer, author) included, where the vendor's server supports that."""
     profile = profile_for(config)
     params = []
     if since is not None:
@@ -53,6 +53,7 @@ def incremental_query(
         params.append(("category", profile.referral_category))
     if include := profile.patient_includes.get(resource_type):
         params.append(("_include", include))
+    params += [("_include", include) for include in profile.people_includes.get(resource_type, ())]
     if profile.sorts_by_last_updated:
         params.append(("_sort", "_lastUpdated"))
     params.append(("_count", str(page_size)))

@@ -37,16 +37,20 @@ class ReferralFacts:
 
     fhir_ref: str  # "ServiceRequest/<id>", or "Encounter/<id>" for a discharge
     kind: str = REFERRAL
-    request_status: str = "active"  # ServiceRequest.status; a discharge is "active" or "entered-in-error"
+    # ServiceRequest.status; for a discharge, Encounter.status: finished, cancelled or entered-in-error
+    request_status: str = "active"
     patient_ref: str = ""
     patient_display: str = ""
-    requester_ref: str = ""
+    requester_ref: str = ""  # for a discharge, the stay's first practitioner
+    requester_display: str = ""  # a name, never a reference ("" when none is known)
     performer_ref: str = ""
+    performer_display: str = ""
     specialty_code: str = ""
     specialty_display: str = ""
     reason: str = ""
     authored_on: date | None = None
     due_date: date | None = None
+    follow_up_rule: str = ""  # the follow_up_rules.py rule that set due_date and the matching window
     version: Version = Version()
 
 
@@ -60,6 +64,7 @@ class EvidenceFacts:
     business_status: str = ""  # Task.businessStatus, shown to people; vendors disagree on its values
     date: datetime | None = None
     performer_ref: str = ""  # Task owner, Appointment/Encounter practitioner, note author
+    performer_display: str = ""
     specialty_code: str = ""
     specialty_text: str = ""
     patient_ref: str = ""

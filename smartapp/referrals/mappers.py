@@ -7,7 +7,11 @@ skipped) and returns None for a well-formed resource that is not follow-up data 
 from collections.abc import Mapping
 from datetime import timedelta
 
+from smartapp.core.display_text import text as display_text
+from smartapp.ehr.names import human_name
+
 from . import elements as el
+from . import follow_up_rules as rules_
 from .facts import (
     APPOINTMENT,
     BASED_ON,
@@ -23,19 +27,25 @@ from .facts import (
     EvidenceFacts,
     ReferralFacts,
 )
+from .people import display_for
 
 PATIENT_REFERRAL = "3457005"  # SNOMED CT "Patient referral", the category US Core and the sandbox use
 PEOPLE = ("Practitioner/", "PractitionerRole/", "Organization/", "CareTeam/")
+CLINICIANS = PEOPLE[:2]
+# Encounter.status values that end a stay's follow-up expectation as it is (finished) or cancel it.
+STAY_STATUSES = ("finished", "entered-in-error", "cancelled")
+Names = Mapping[str, str] | None  # "Practitioner/1" -> a name, from the resources a page included
 _CLASS_WORDS = {"inpatient": "IMP", "emergency": "EMER"}
 
 
 def service_request(
-    resource, *, default_due_days: int, patient_names: Mapping[str, str] | None = None
+    resource, *, default_due_days: int, patient_names: Names = None, people: Names = None
 ) -> ReferralFacts | None:
     """A referral, or None for a ServiceRequest of another category (lab order, imaging...).
 
-    The due date is occurrenceDateTime, else occurrencePeriod.end, else authoredOn + `default_due_days`.
-    `patient_names` maps "Patient/<id>" to a display name (from Patients included in the same page).
+    The due date (follow-up rule "referral") is occurrenceDateTime, else occurrencePeriod.end, else
+    authoredOn + `default_due_days`. `patient_names` maps "Patient/<id>" to a display name and `people`
+    "Practitioner/<id>" (and roles, organizations, care teams) to names, from resources a page included.
     """
     fhir_ref = el.own_ref(resource, "ServiceRequest")
     if not is_referral(resource):
@@ -49,13 +59,14 @@ def service_request(
         request_status=el.code(resource.get("status")) or "unknown",
         patient_ref=patient_ref,
         patient_display=_subject_display(resource, (patient_names or {}).get(patient_ref, "")),
-        requester_ref=_person(resource, resource.get("requester")),
-        performer_ref=next(iter(_people(resource, resource.get("performer"))), ""),
+        **_named("requester", resource, resource.get("requester"), people),
+        **_named("performer", resource, resource.get("performer"), people),
         specialty_code=specialty_code,
         specialty_display=specialty_display,
         reason=el.first_coding(resource.get("reasonCode"))[1],
         authored_on=authored,
         due_date=_due_date(resource) or (authored + timedelta(days=default_due_days) if authored else None),
+        follow_up_rule=rules_.REFERRAL,
         version=el.version_of(resource),
     )
 
@@ -71,17 +82,12 @@ def is_referral(resource: dict) -> bool:
 
 
 def patient_name(resource) -> str:
-    """A Patient's official (else first) name as one display string, or ""."""
-    names = el.dicts(resource.get("name")) if isinstance(resource, dict) else []
-    chosen = next((n for n in names if n.get("use") == "official"), names[0] if names else {})
-    if el.text(chosen.get("text")):
-        return el.text(chosen.get("text"))
-    given = chosen.get("given") if isinstance(chosen.get("given"), list) else []
-    given = [el.text(g) for g in given if el.text(g)]
-    return " ".join([*given, el.text(chosen.get("family"))]).strip()[: el.TEXT_LIMIT]
+    """A Patient's official (else first usable) name as one display string, or ""."""
+    names = resource.get("name") if isinstance(resource, dict) else None
+    return display_text(human_name(names), el.TEXT_LIMIT)
 
 
-def task(resource) -> EvidenceFacts | None:
+def task(resource, people: Names = None) -> EvidenceFacts | None:
     """A Task about a ServiceRequest (basedOn or focus), else None."""
     fhir_ref = el.own_ref(resource, "Task")
     based_on = el.keys_of_type(resource.get("basedOn"), "ServiceRequest")
@@ -96,17 +102,18 @@ def task(resource) -> EvidenceFacts | None:
         business_status=display or code,
         date=el.parse_fhir_datetime(resource.get("lastModified"))
         or el.parse_fhir_datetime(resource.get("authoredOn")),
-        performer_ref=_person(resource, resource.get("owner")),
+        **_named("performer", resource, resource.get("owner"), people),
         patient_ref=_keyed(el.reference_key(resource.get("for")), "Patient/"),
         targets=tuple((k, BASED_ON) for k in based_on) + tuple((k, FOCUS) for k in focus),
         version=el.version_of(resource),
     )
 
 
-def appointment(resource) -> EvidenceFacts:
+def appointment(resource, people: Names = None) -> EvidenceFacts:
     """An Appointment; its patient and practitioner come from the participants (R4 has no subject)."""
     fhir_ref = el.own_ref(resource, "Appointment")
-    actors = [el.reference_key(p.get("actor")) for p in el.dicts(resource.get("participant"))]
+    participants = [p.get("actor") for p in el.dicts(resource.get("participant"))]
+    actors = [el.reference_key(actor) for actor in participants]
     concepts = [*el.dicts(resource.get("specialty")), *el.dicts(resource.get("serviceType"))]
     code, display = el.first_coding(concepts)
     return EvidenceFacts(
@@ -114,7 +121,7 @@ def appointment(resource) -> EvidenceFacts:
         fhir_ref=fhir_ref,
         status=el.code(resource.get("status")),
         date=el.parse_fhir_datetime(resource.get("start")),
-        performer_ref=next((a for a in actors if a.startswith(PEOPLE[:2])), ""),
+        **_named("performer", resource, participants, people, kinds=CLINICIANS),
         specialty_code=code,
         specialty_text=el.concept_words(concepts)[: el.TEXT_LIMIT] or display.casefold(),
         patient_ref=next((a for a in actors if a.startswith("Patient/")), ""),
@@ -123,13 +130,13 @@ def appointment(resource) -> EvidenceFacts:
     )
 
 
-def encounter(resource) -> EvidenceFacts | None:
+def encounter(resource, people: Names = None) -> EvidenceFacts | None:
     """An Encounter as evidence; None for a hospital stay not based on a referral (see `discharge`)."""
     fhir_ref = el.own_ref(resource, "Encounter")
     klass, targets = encounter_class(resource), _based_on(resource)
     if klass in HOSPITAL_CLASSES and not targets:
         return None
-    people = [el.reference_key(p.get("individual")) for p in el.dicts(resource.get("participant"))]
+    individuals = [p.get("individual") for p in el.dicts(resource.get("participant"))]
     concepts = [*el.dicts(resource.get("serviceType")), *el.dicts(resource.get("type"))]
     period = resource.get("period") if isinstance(resource.get("period"), dict) else {}
     return EvidenceFacts(
@@ -137,7 +144,7 @@ def encounter(resource) -> EvidenceFacts | None:
         fhir_ref=fhir_ref,
         status=el.code(resource.get("status")),
         date=el.parse_fhir_datetime(period.get("start")) or el.parse_fhir_datetime(period.get("end")),
-        performer_ref=next((p for p in people if p.startswith(PEOPLE[:2])), ""),
+        **_named("performer", resource, individuals, people, kinds=CLINICIANS),
         specialty_code=el.first_coding(concepts)[0],
         specialty_text=el.concept_words(concepts)[: el.TEXT_LIMIT],
         patient_ref=_keyed(el.reference_key(resource.get("subject")), "Patient/"),
@@ -147,31 +154,37 @@ def encounter(resource) -> EvidenceFacts | None:
     )
 
 
-def discharge(resource, *, window_days: int) -> ReferralFacts | None:
-    """The follow-up expected after a finished inpatient or emergency Encounter, due period.end +
-    `window_days`; None for any other Encounter. A stay later entered in error cancels it."""
+def discharge(resource, *, rules: rules_.Rules | None = None, people: Names = None) -> ReferralFacts | None:
+    """The follow-up expected after a finished inpatient or emergency Encounter, due period.end + the
+    days of its follow-up rule (by class and diagnosis, follow_up_rules.py; `rules` as configured, else
+    the built-in table); None for any other Encounter. The Encounter's status is kept as it is: a stay
+    later cancelled or entered in error cancels its follow-up."""
     fhir_ref = el.own_ref(resource, "Encounter")
     period = resource.get("period") if isinstance(resource.get("period"), dict) else {}
     ended, status = el.parse_date(period.get("end")), el.code(resource.get("status"))
-    participants = el.dicts(resource.get("participant"))
-    if encounter_class(resource) not in HOSPITAL_CLASSES or not ended:
+    klass = encounter_class(resource)
+    if klass not in HOSPITAL_CLASSES or not ended or status not in STAY_STATUSES:
         return None
-    if status not in ("finished", "entered-in-error", "cancelled"):
-        return None
+    diagnoses = _diagnoses(resource)
+    table = rules if rules is not None else rules_.BUILT_IN
+    rule = rules_.discharge_rule(table, encounter_class=klass, concepts=diagnoses)
+    individuals = [p.get("individual") for p in el.dicts(resource.get("participant"))]
     return ReferralFacts(
         fhir_ref=fhir_ref,
         kind=DISCHARGE,
-        request_status="active" if status == "finished" else "entered-in-error",
+        request_status=status,
         patient_ref=_keyed(el.reference_key(resource.get("subject")), "Patient/"),
         patient_display=_subject_display(resource, ""),
-        requester_ref=next(iter(_people(resource, [p.get("individual") for p in participants])), ""),
+        **_named("requester", resource, individuals, people),
+        reason=next((words for concept in diagnoses if (words := el.first_coding(concept)[1])), ""),
         authored_on=ended,
-        due_date=ended + timedelta(days=window_days),
+        due_date=ended + timedelta(days=rule.due_days),
+        follow_up_rule=rule.name,
         version=el.version_of(resource),
     )
 
 
-def consult_note(resource) -> EvidenceFacts | None:
+def consult_note(resource, people: Names = None) -> EvidenceFacts | None:
     """A DocumentReference that is a consult note (LOINC 11488-4) or written for a ServiceRequest."""
     fhir_ref = el.own_ref(resource, "DocumentReference")
     context = resource.get("context") if isinstance(resource.get("context"), dict) else {}
@@ -189,7 +202,7 @@ def consult_note(resource) -> EvidenceFacts | None:
         fhir_ref=fhir_ref,
         status=status,
         date=el.parse_fhir_datetime(resource.get("date")) or el.parse_fhir_datetime(period.get("start")),
-        performer_ref=next(iter(_people(resource, resource.get("author"))), ""),
+        **_named("performer", resource, resource.get("author"), people),
         specialty_code=el.first_coding(setting)[0],
         specialty_text=el.concept_words(setting)[: el.TEXT_LIMIT],
         patient_ref=_keyed(el.reference_key(resource.get("subject")), "Patient/"),
@@ -217,8 +230,26 @@ def _based_on(resource: dict) -> tuple[tuple[str, str], ...]:
     return tuple((k, BASED_ON) for k in keys)
 
 
-def _people(resource: dict, references) -> list[str]:
-    return [k for k in (_person(resource, r) for r in el.dicts(references)) if k]
+def _named(role: str, resource: dict, references, people: Names, kinds=PEOPLE) -> dict[str, str]:
+    """{"<role>_ref": key, "<role>_display": name} of the first of `references` naming one of `kinds`."""
+    for reference in el.dicts(references):
+        if (key := _person(resource, reference)).startswith(kinds):
+            name = display_for(resource, reference, key, people or {})
+            return {f"{role}_ref": key, f"{role}_display": name}
+    return {f"{role}_ref": "", f"{role}_display": ""}
+
+
+def _diagnoses(resource: dict) -> list[dict]:
+    """The stay's diagnoses as CodeableConcepts: reasonCode, and the Conditions of diagnosis and
+    reasonReference (a contained one's code, else the reference's display as text)."""
+    references = [d.get("condition") for d in el.dicts(resource.get("diagnosis"))]
+    references += el.dicts(resource.get("reasonReference"))
+    concepts = el.dicts(resource.get("reasonCode"))
+    for reference in el.dicts(references):
+        condition = el.contained(resource, reference)
+        display = el.text(reference.get("display"))
+        concepts += el.dicts(condition.get("code")) or ([{"text": display}] if display else [])
+    return concepts
 
 
 def _person(resource: dict, reference) -> str:

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from . import facts
+from .state import PENDING, WORKLIST_RANK
 
 REF = 140  # "Type/id": a resource type and a FHIR id of at most 64 characters
 
@@ -47,7 +48,10 @@ class Referral(models.Model):
     request_status = models.CharField(max_length=64, blank=True)
     version_id = models.CharField(max_length=64, blank=True)
     last_updated = models.DateTimeField(null=True, blank=True)
-    state = models.CharField(max_length=16, default="pending")
+    state = models.CharField(max_length=16, default=PENDING)
+    # WORKLIST_RANK[state], kept with the state: the worklist's first sort key, so that an index can
+    # give a page of open items in order without sorting them all (bench.worklist).
+    state_rank = models.PositiveSmallIntegerField(default=WORKLIST_RANK[PENDING])
     state_evidence = models.CharField(max_length=255, blank=True)
     state_inferred = models.BooleanField(default=False)
     last_evidence_at = models.DateTimeField(null=True, blank=True)
@@ -79,6 +83,9 @@ class Referral(models.Model):
         indexes = [
             models.Index(fields=["state", "due_date"], name="referrals_state_due"),
             models.Index(fields=["closed_reason", "state", "due_date"], name="referrals_open_state_due"),
+            models.Index(
+                fields=["closed_reason", "state_rank", "due_date", "id"], name="referrals_open_rank_due"
+            ),
             models.Index(fields=["owner", "closed_reason"], name="referrals_owner_open"),
             models.Index(fields=["connection", "patient_ref"], name="referrals_connection_patient"),
             models.Index(fields=["specialty_code"], name="referrals_specialty"),
@@ -87,6 +94,17 @@ class Referral(models.Model):
 
     def __str__(self):
         return f"referral {self.pk}"
+
+    def save(self, *args, **kwargs):
+        self.state_rank = rank_of(self.state)
+        if kwargs.get("update_fields") is not None and "state" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "state_rank"}
+        super().save(*args, **kwargs)
+
+
+def rank_of(state: str) -> int:
+    """The worklist rank of a state (unknown states last): what Referral.state_rank holds."""
+    return WORKLIST_RANK.get(state, len(WORKLIST_RANK))
 
 
 class Evidence(models.Model):
@@ -188,11 +206,13 @@ class SyncClaim(models.Model):
 
 
 class SyncRequest(models.Model):
-    """A clinician's "track follow-up", written in the transaction of its audit event (a transactional
+    """A sync someone asked for: a clinician's "track follow-up" (one patient) or a coordinator's "Sync now"
+    (the whole connection, patient_id ""). Written in the transaction of its audit event (a transactional
     outbox): published to the broker right after, or by the relay once the broker is back (outbox.py)."""
 
     connection = models.CharField(max_length=64)
-    patient_id = models.CharField(max_length=64)  # a FHIR id: never a name, a URL or anything else
+    # A FHIR id, never a name, a URL or anything else; "" for a sync of the whole connection.
+    patient_id = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)  # published to the broker
     attempts = models.PositiveSmallIntegerField(default=0)  # publications (a lost one is sent again)

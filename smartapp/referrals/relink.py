@@ -5,20 +5,22 @@ referral and its evidence arrives first, the links after both are stored are the
 from collections import defaultdict
 
 from .facts import DERIVED_LINKS, ENCOUNTER, ENCOUNTER_LINK, INFERRED, NOTE
+from .follow_up_rules import Rules
 from .linking import inferred_referrals
 from .models import Evidence, Referral
 from .rows import evidence_facts, evidence_row, referral_facts
 
 
-def derived_relink(connection: str, patients: set[str], *, window_days: int) -> set[int]:
-    """Bring the derived rows of these patients' evidence up to date; returns the referral ids affected."""
+def derived_relink(connection: str, patients: set[str], *, rules: Rules | None = None) -> set[int]:
+    """Bring the derived rows of these patients' evidence up to date under the follow-up `rules` (the
+    built-in ones when None); returns the referral ids affected."""
     if not patients:
         return set()
     referrals = list(Referral.objects.filter(connection=connection, patient_ref__in=list(patients)))
     resources = defaultdict(list)
     for row in Evidence.objects.filter(connection=connection, patient_ref__in=list(patients)):
         resources[row.kind, row.fhir_ref].append(row)
-    wanted = _wanted(connection, resources, referrals, window_days)
+    wanted = _wanted(connection, resources, referrals, rules)
     existing = {_key(row): row for rows in resources.values() for row in rows if row.link in DERIVED_LINKS}
     stale = [row for key, row in existing.items() if not _same(wanted.get(key), row)]
     fresh = [row for key, row in wanted.items() if not _same(row, existing.get(key))]
@@ -28,7 +30,7 @@ def derived_relink(connection: str, patients: set[str], *, window_days: int) -> 
     return {row.referral_id for row in [*stale, *fresh] if row.referral_id}
 
 
-def _wanted(connection, resources, referrals, window_days) -> dict[tuple, Evidence]:
+def _wanted(connection, resources, referrals, rules: Rules | None) -> dict[tuple, Evidence]:
     through = _encounter_targets(resources)
     candidates = [referral_facts(r) for r in referrals]
     ids = {r.fhir_ref: r.pk for r in referrals}
@@ -41,7 +43,7 @@ def _wanted(connection, resources, referrals, window_days) -> dict[tuple, Eviden
         if base.kind == NOTE and through.get(base.via_ref):
             links = [(row.target_ref, ENCOUNTER_LINK, row.referral_id) for row in through[base.via_ref]]
         else:
-            matches = inferred_referrals(facts, candidates, window_days=window_days)
+            matches = inferred_referrals(facts, candidates, rules=rules)
             links = [(match.fhir_ref, INFERRED, ids[match.fhir_ref]) for match in matches]
         for target, link, referral_id in links:
             row = evidence_row(connection, facts, target_ref=target, link=link, referral_id=referral_id)

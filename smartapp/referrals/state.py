@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from .facts import (
     APPOINTMENT,
     CONSULT_NOTE_LOINC,
+    DISCHARGE,
     ENCOUNTER,
     INFERRED,
     NOTE,
@@ -39,15 +40,17 @@ class FollowUp:
 
     @property
     def summary(self) -> str:
-        """The reason and the strongest evidence's reference, for a worklist column."""
-        return f"{self.reason}: {self.evidence[0].fhir_ref}" if self.evidence else self.reason
+        """The reason, for a worklist column: words and dates a person reads; the evidence's references are
+        on the referral's page (timeline.py)."""
+        return self.reason
 
 
 def follow_up(referral: ReferralFacts, evidence: Iterable[EvidenceFacts], *, today: date) -> FollowUp:
     """The follow-up state of `referral` given the `evidence` linked to it. Total: any input gives a state.
 
     The first rule that holds decides (strongest evidence first):
-    1. cancelled  the ServiceRequest (or the discharge Encounter) was entered in error;
+    1. cancelled  the ServiceRequest (or the discharge Encounter) was entered in error, or the stay was
+                  cancelled;
     2. completed  by direct evidence, strongest first: a Task completed; an Encounter finished; an
                   Appointment fulfilled, arrived or checked-in; a consult note by the performer (or a consult
                   note, LOINC 11488-4, not written by the requester); the ServiceRequest itself completed;
@@ -60,6 +63,8 @@ def follow_up(referral: ReferralFacts, evidence: Iterable[EvidenceFacts], *, tod
     9. pending    otherwise.
     Evidence entered in error never counts. Explicit statements (rules 3-4) outrank inferred matches, which
     can be wrong. Task.businessStatus is shown but never decides: its values are each vendor's own.
+    A completion whose strongest evidence is dated after the due date says so ("late"): a late follow-up
+    is still the follow-up.
     """
     items = [e for e in evidence if e.status != "entered-in-error"]
     direct = [e for e in items if e.link != INFERRED]
@@ -77,6 +82,8 @@ def follow_up(referral: ReferralFacts, evidence: Iterable[EvidenceFacts], *, tod
 def _entered_in_error(referral: ReferralFacts) -> FollowUp | None:
     if referral.request_status == "entered-in-error":
         return FollowUp(CANCELLED, "Entered in error")
+    if referral.kind == DISCHARGE and referral.request_status == "cancelled":
+        return FollowUp(CANCELLED, "Stay cancelled")
     return None
 
 
@@ -87,7 +94,9 @@ def _completed(referral: ReferralFacts, items: list[EvidenceFacts], *, inferred:
     )
     if ranked:
         strongest = ranked[0][1]
-        reason = _label(strongest) + (" (inferred)" if inferred else "")
+        late = bool(referral.due_date and strongest.date and strongest.date.date() > referral.due_date)
+        marks = ", ".join(mark for mark, on in (("inferred", inferred), ("late", late)) if on)
+        reason = _label(strongest) + (f" ({marks})" if marks else "")
         return FollowUp(COMPLETED, reason, tuple(e for _, e in ranked), inferred)
     if not inferred and referral.request_status == "completed":
         return FollowUp(COMPLETED, "ServiceRequest completed")
@@ -133,7 +142,7 @@ def _scheduled(items: list[EvidenceFacts], today: date) -> FollowUp | None:
         return None
     first = upcoming[0]
     inferred = first.link == INFERRED
-    reason = f"Appointment {first.status} for {first.date.date().isoformat()}" + (" (inferred)" * inferred)
+    reason = f"Appointment {first.status} for {_day(first.date.date())}" + (" (inferred)" * inferred)
     return FollowUp(SCHEDULED, reason, tuple(upcoming), inferred)
 
 
@@ -145,7 +154,7 @@ def _no_show(items: list[EvidenceFacts]) -> FollowUp | None:
     if any((e.date or _EARLIEST) > last_missed for e in _appointments(items, BOOKED)):
         return None  # rebooked after the no-show; whether it happened is not known yet
     inferred = all(e.link == INFERRED for e in missed)
-    when = f" on {missed[0].date.date().isoformat()}" if missed[0].date else ""
+    when = f" on {_day(missed[0].date.date())}" if missed[0].date else ""
     return FollowUp(
         NO_SHOW, f"Appointment noshow{when}" + (" (inferred)" * inferred), tuple(missed), inferred
     )
@@ -155,7 +164,7 @@ def _by_due_date(referral: ReferralFacts, today: date) -> FollowUp:
     if referral.due_date is None:
         return FollowUp(PENDING, "No due date")
     state = OVERDUE if referral.due_date < today else PENDING
-    return FollowUp(state, f"Due {referral.due_date.isoformat()}")
+    return FollowUp(state, f"Due {_day(referral.due_date)}")
 
 
 def _appointments(items: list[EvidenceFacts], statuses) -> list[EvidenceFacts]:
@@ -170,3 +179,11 @@ def _newest_first(e: EvidenceFacts) -> tuple:
 
 def _label(e: EvidenceFacts) -> str:
     return _LABELS[e.kind] if e.kind == NOTE else f"{_LABELS.get(e.kind, 'Evidence')} {e.status}"
+
+
+def _day(day: date) -> str:
+    """ "20 Nov 2026": the way the pages write a day (English month abbreviations, whatever the locale)."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -17,13 +17,15 @@ from django.utils import timezone
 
 from smartapp.ehr.sync_queries import newest_update
 
-from . import elements, mappers
+from . import elements, follow_up_rules, mappers
 from .facts import EvidenceFacts, ReferralFacts, version_order
 from .models import SyncWatermark
 from .recompute import states_recompute
 from .relink import derived_relink
 from .store_evidence import evidence_upsert
-from .store_referrals import patient_names_update, referrals_upsert
+from .store_names import Directory, page_directory, patients_update, people_update
+from .store_referrals import referrals_upsert
+from .tracking import horizon_apply
 
 logger = logging.getLogger(__name__)
 
@@ -32,15 +34,6 @@ EVIDENCE_MAPPERS = {
     "Appointment": mappers.appointment,
     "Encounter": mappers.encounter,
     "DocumentReference": mappers.consult_note,
-}
-
-
-# Days: due date of a referral without one (after authoredOn); follow-up window after a discharge; how long
-# after a referral (or discharge) an unreferenced visit may still be matched to it.
-WINDOW_DEFAULTS = {
-    "REFERRAL_DEFAULT_DUE_DAYS": 30,
-    "REFERRAL_DISCHARGE_WINDOW_DAYS": 7,
-    "REFERRAL_INFERRED_WINDOW_DAYS": 120,
 }
 
 
@@ -76,14 +69,17 @@ def referral_page_store(
     """Store one page of a `resource_type` search (with any included resources) from `connection`.
 
     In one transaction: upsert referrals, discharges and evidence on their natural keys (keeping the newest
-    version), link evidence to referrals (by reference, through its encounter, or inferred), recompute the
-    state of the referrals touched, and move the (connection, resource_type) watermark forward to the newest
-    meta.lastUpdated of the page (never backwards). An unparseable resource is skipped and counted.
+    version), link evidence to referrals (by reference, through its encounter, or inferred, under the
+    follow-up rules), give stored rows the names and patient facts of the resources the page included,
+    recompute the state of the referrals touched, close those before the tracking horizon, and move the
+    (connection, resource_type) watermark forward to the newest meta.lastUpdated of the page (never
+    backwards). An unparseable resource is skipped and counted.
     `advance_watermark=False` leaves the watermark alone: a page of a walk not sorted by lastUpdated, or of
     one patient's sync, says nothing about what else changed before it.
     """
-    names = _patient_names(resources)
-    parsed = _parse(resources, names)
+    rules = configured_rules()
+    directory = page_directory(resources, today=today)
+    parsed = _parse(resources, directory, rules)
     counts = {"created": 0, "updated": 0, "unchanged": 0, **parsed.counts}
     with transaction.atomic():
         touched, patients = referrals_upsert(connection, list(parsed.referrals.values()), counts)
@@ -91,11 +87,11 @@ def referral_page_store(
             connection, list(parsed.evidence.values()), counts
         )
         touched |= evidence_touched
-        touched |= derived_relink(
-            connection, patients | evidence_patients, window_days=_setting("REFERRAL_INFERRED_WINDOW_DAYS")
-        )
-        touched |= patient_names_update(connection, names)
+        touched |= derived_relink(connection, patients | evidence_patients, rules=rules)
+        patients_update(connection, directory.patients)
+        people_update(connection, directory.people, unnamed=_unnamed(parsed))
         states_recompute(touched, today=today)
+        horizon_apply(connection=connection, today=today, ids=touched)
         newest = _newest(resources, resource_type) if advance_watermark else None
         watermark = watermark_advance(connection=connection, resource_type=resource_type, last_updated=newest)
     return PageSummary(**counts, watermark=watermark)
@@ -116,11 +112,19 @@ def watermark_advance(
     return mark.values_list("last_updated", flat=True).get()
 
 
-def _parse(resources: list[dict], names: dict[str, str]) -> _Parsed:
+def configured_rules() -> follow_up_rules.Rules:
+    """The follow-up rules with this deployment's settings (docs/follow-up-rules.md)."""
+    return follow_up_rules.rule_table(
+        getattr(settings, "REFERRAL_FOLLOW_UP_RULES", None),
+        referral_due_days=getattr(settings, "REFERRAL_DEFAULT_DUE_DAYS", None),
+    )
+
+
+def _parse(resources: list[dict], directory: Directory, rules: follow_up_rules.Rules) -> _Parsed:
     parsed = _Parsed()
     for resource in resources:
         try:
-            found = _map(resource, names)
+            found = _map(resource, directory, rules)
         except Exception as error:  # a poison resource must not abort the page
             resource_type = resource.get("resourceType") if isinstance(resource, dict) else None
             logger.warning(
@@ -137,23 +141,34 @@ def _parse(resources: list[dict], names: dict[str, str]) -> _Parsed:
     return parsed
 
 
-def _map(resource, names: dict[str, str]) -> list[ReferralFacts | EvidenceFacts]:
+def _map(resource, directory: Directory, rules: follow_up_rules.Rules) -> list[ReferralFacts | EvidenceFacts]:
     resource_type = resource.get("resourceType") if isinstance(resource, dict) else None
+    people = directory.people
     if resource_type == "ServiceRequest":
+        due_days = rules[follow_up_rules.REFERRAL].due_days
+        names = directory.patient_names
         found = [
-            mappers.service_request(
-                resource, default_due_days=_setting("REFERRAL_DEFAULT_DUE_DAYS"), patient_names=names
-            )
+            mappers.service_request(resource, default_due_days=due_days, patient_names=names, people=people)
         ]
     elif resource_type in EVIDENCE_MAPPERS:
-        found = [EVIDENCE_MAPPERS[resource_type](resource)]
+        found = [EVIDENCE_MAPPERS[resource_type](resource, people)]
         if resource_type == "Encounter":
-            found.append(mappers.discharge(resource, window_days=_setting("REFERRAL_DISCHARGE_WINDOW_DAYS")))
+            found.append(mappers.discharge(resource, rules=rules, people=people))
     elif isinstance(resource_type, str):
         return []  # included Patients, Practitioners, OperationOutcomes
     else:
         raise elements.Unparseable("not a FHIR resource")
     return [facts for facts in found if facts is not None]
+
+
+def _unnamed(parsed: _Parsed) -> set[str]:
+    """The people the page's resources name without a name for them."""
+    pairs = [(f.requester_ref, f.requester_display) for f in parsed.referrals.values()]
+    pairs += [
+        (f.performer_ref, f.performer_display)
+        for f in (*parsed.referrals.values(), *parsed.evidence.values())
+    ]
+    return {ref for ref, name in pairs if ref and not name}
 
 
 def _keep_newest(bucket: dict, facts) -> None:
@@ -163,24 +178,8 @@ def _keep_newest(bucket: dict, facts) -> None:
         bucket[key] = facts
 
 
-def _patient_names(resources: list[dict]) -> dict[str, str]:
-    names = {}
-    for resource in resources:
-        if isinstance(resource, dict) and resource.get("resourceType") == "Patient":
-            try:
-                names[elements.own_ref(resource, "Patient")] = mappers.patient_name(resource)
-            except elements.Unparseable:
-                continue
-    return names
-
-
 def _newest(resources: list[dict], resource_type: str) -> datetime | None:
     """The page's candidate watermark, read as the sync reads it (ehr.sync_queries.newest_update)."""
     return newest_update(
         [r for r in resources if isinstance(r, dict) and r.get("resourceType") == resource_type]
     )
-
-
-def _setting(name: str) -> int:
-    """A window in days, from settings when set there (settings.py need not define them)."""
-    return int(getattr(settings, name, WINDOW_DEFAULTS[name]))

@@ -1,6 +1,7 @@
 """Upserting evidence from one page: the newest version of each resource, one row per target it names."""
 
 from collections import defaultdict
+from dataclasses import replace
 
 from .facts import DERIVED_LINKS, EvidenceFacts
 from .models import Evidence, Referral
@@ -19,6 +20,7 @@ def evidence_upsert(connection: str, page: list[EvidenceFacts], counts: dict) ->
     or through its encounter) get the new facts too, and relink.derived_relink decides if they still hold.
     """
     stored = _stored_rows(connection, page)
+    page = [_name_kept(facts, stored.get((facts.kind, facts.fhir_ref), [])) for facts in page]
     changed = [facts for facts in page if _judge(facts, stored.get((facts.kind, facts.fhir_ref), []), counts)]
     if not changed:
         return set(), set()
@@ -48,6 +50,15 @@ def _stored_rows(connection: str, page: list[EvidenceFacts]) -> dict[tuple[str, 
     for row in Evidence.objects.filter(connection=connection, fhir_ref__in=[f.fhir_ref for f in page]):
         grouped[row.kind, row.fhir_ref].append(row)
     return grouped
+
+
+def _name_kept(facts: EvidenceFacts, old_rows: list[Evidence]) -> EvidenceFacts:
+    """A performer's stored name (from an included resource) stays while the new version names the same
+    performer without saying the name."""
+    old = old_rows[0] if old_rows else None
+    if old is None or facts.performer_display or facts.performer_ref != old.performer_ref:
+        return facts
+    return replace(facts, performer_display=old.performer_display)
 
 
 def _judge(facts: EvidenceFacts, old_rows: list[Evidence], counts: dict) -> bool:

@@ -7,6 +7,11 @@ from .models import Evidence, Referral
 from .rows import REFERRAL_FACT_FIELDS, VERSION_FIELDS, referral_facts, referral_row, same_facts
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+NAMED = (
+    ("patient_ref", "patient_display"),
+    ("requester_ref", "requester_display"),
+    ("performer_ref", "performer_display"),
+)
 
 
 def verdict(new, stored, *, same) -> str:
@@ -33,10 +38,7 @@ def referrals_upsert(connection: str, page: list[ReferralFacts], counts: dict) -
     for facts in page:
         row = stored.get(facts.fhir_ref)
         old = referral_facts(row) if row else None
-        if old and not facts.patient_display and facts.patient_ref == old.patient_ref:
-            facts = replace(
-                facts, patient_display=old.patient_display
-            )  # the name came from an included Patient
+        facts = _names_kept(facts, old) if old else facts
         outcome = verdict(facts, old, same=old is not None and same_facts(facts, old))
         counts[outcome] += 1
         if outcome != UNCHANGED:
@@ -49,19 +51,15 @@ def referrals_upsert(connection: str, page: list[ReferralFacts], counts: dict) -
     return set(ids.values()), patients - {""}
 
 
-def patient_names_update(connection: str, names: dict[str, str]) -> set[int]:
-    """Give stored expectations of these patients the names from included Patient resources."""
-    if not names:
-        return set()
-    rows = [
-        row
-        for row in Referral.objects.filter(connection=connection, patient_ref__in=list(names))
-        if names[row.patient_ref] and row.patient_display != names[row.patient_ref]
-    ]
-    for row in rows:
-        row.patient_display = names[row.patient_ref]
-    Referral.objects.bulk_update(rows, ["patient_display"])
-    return {row.pk for row in rows}
+def _names_kept(facts: ReferralFacts, old: ReferralFacts) -> ReferralFacts:
+    """A name stored from an included resource stays while the new version names the same one without
+    saying its name (the page that brought it included nothing)."""
+    kept = {
+        display: getattr(old, display)
+        for ref, display in NAMED
+        if not getattr(facts, display) and getattr(facts, ref) == getattr(old, ref)
+    }
+    return replace(facts, **kept)
 
 
 def _write(connection: str, changed: list[ReferralFacts]) -> dict[str, int]:

@@ -43,8 +43,8 @@ def visit(**changes) -> EvidenceFacts:
 
 def test_it_links_an_oracle_appointment_without_based_on_by_specialty_and_dates():
     evidence = mappers.appointment(ORACLE_APPOINTMENT)
-    assert inferred_referrals(evidence, [CARDIOLOGY], window_days=120) == [CARDIOLOGY]
-    assert match_score(evidence, CARDIOLOGY, window_days=120) == 1
+    assert inferred_referrals(evidence, [CARDIOLOGY]) == [CARDIOLOGY]
+    assert match_score(evidence, CARDIOLOGY) == 1
 
 
 def test_it_prefers_the_referral_whose_performer_it_is():
@@ -54,35 +54,35 @@ def test_it_prefers_the_referral_whose_performer_it_is():
         performer_ref="Practitioner/x",
         authored_on=date(2025, 5, 10),
     )
-    assert inferred_referrals(visit(), [other, CARDIOLOGY], window_days=120) == [CARDIOLOGY]
+    assert inferred_referrals(visit(), [other, CARDIOLOGY]) == [CARDIOLOGY]
 
 
 def test_it_prefers_the_latest_of_equally_good_referrals():
     later = replace(CARDIOLOGY, fhir_ref="ServiceRequest/sr-2", authored_on=date(2025, 5, 10))
-    assert inferred_referrals(visit(), [CARDIOLOGY, later], window_days=120) == [later]
+    assert inferred_referrals(visit(), [CARDIOLOGY, later]) == [later]
 
 
 def test_it_does_not_link_another_patient_or_a_visit_outside_the_window():
-    assert match_score(visit(patient_ref="Patient/p-2"), CARDIOLOGY, window_days=120) == 0
-    assert match_score(visit(patient_ref=""), replace(CARDIOLOGY, patient_ref=""), window_days=120) == 0
+    assert match_score(visit(patient_ref="Patient/p-2"), CARDIOLOGY) == 0
+    assert match_score(visit(patient_ref=""), replace(CARDIOLOGY, patient_ref="")) == 0
     before = visit(date=datetime(2025, 4, 30, 23, tzinfo=UTC))
-    assert match_score(before, CARDIOLOGY, window_days=120) == 0
-    assert match_score(visit(date=datetime(2025, 9, 1, tzinfo=UTC)), CARDIOLOGY, window_days=120) == 0
-    assert match_score(visit(date=None), CARDIOLOGY, window_days=120) == 0
+    assert match_score(before, CARDIOLOGY) == 0
+    assert match_score(visit(date=datetime(2025, 9, 1, tzinfo=UTC)), CARDIOLOGY) == 0
+    assert match_score(visit(date=None), CARDIOLOGY) == 0
 
 
 def test_it_does_not_link_another_specialty():
     dermatology = visit(performer_ref="Practitioner/derm", specialty_code="", specialty_text="dermatology")
-    assert match_score(dermatology, CARDIOLOGY, window_days=120) == 0
+    assert match_score(dermatology, CARDIOLOGY) == 0
     filler_only = visit(performer_ref="Practitioner/derm", specialty_text="referral service clinic")
-    assert match_score(filler_only, CARDIOLOGY, window_days=120) == 0
+    assert match_score(filler_only, CARDIOLOGY) == 0
 
 
 def test_it_links_a_consult_note_only_by_its_author():
     by_performer = visit(kind=NOTE, fhir_ref="DocumentReference/d-1", status="current")
-    assert match_score(by_performer, CARDIOLOGY, window_days=120) == 2
+    assert match_score(by_performer, CARDIOLOGY) == 2
     by_colleague = replace(by_performer, performer_ref="Practitioner/x", specialty_text="cardiology")
-    assert match_score(by_colleague, CARDIOLOGY, window_days=120) == 0
+    assert match_score(by_colleague, CARDIOLOGY) == 0
 
 
 def test_it_links_any_outpatient_visit_after_a_discharge_but_not_a_readmission():
@@ -90,13 +90,13 @@ def test_it_links_any_outpatient_visit_after_a_discharge_but_not_a_readmission()
         fhir_ref="Encounter/stay-1", kind=DISCHARGE, patient_ref="Patient/p-1", authored_on=date(2025, 5, 15)
     )
     office = visit(kind=ENCOUNTER, fhir_ref="Encounter/v-1", status="finished", type_code="AMB")
-    assert inferred_referrals(office, [discharge, CARDIOLOGY], window_days=120) == [discharge, CARDIOLOGY]
+    assert inferred_referrals(office, [discharge, CARDIOLOGY]) == [discharge, CARDIOLOGY]
     readmission = replace(office, type_code="IMP")
-    assert inferred_referrals(readmission, [discharge], window_days=120) == []
+    assert inferred_referrals(readmission, [discharge]) == []
     note = visit(kind=NOTE, fhir_ref="DocumentReference/d-1")
-    assert match_score(note, discharge, window_days=120) == 0
+    assert match_score(note, discharge) == 0
 
 
 def test_it_links_nothing_to_a_referral_entered_in_error():
     wrong = replace(CARDIOLOGY, request_status="entered-in-error")
-    assert inferred_referrals(visit(), [wrong], window_days=120) == []
+    assert inferred_referrals(visit(), [wrong]) == []

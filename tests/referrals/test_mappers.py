@@ -237,12 +237,13 @@ def stay(**elements) -> dict:
 
 
 def test_it_expects_a_follow_up_after_a_hospital_discharge():
-    facts = mappers.discharge(stay(), window_days=7)
-    assert (facts.kind, facts.fhir_ref, facts.request_status) == ("discharge", "Encounter/stay-1", "active")
-    assert (facts.authored_on, facts.due_date, facts.requester_ref) == (
+    facts = mappers.discharge(stay())
+    assert (facts.kind, facts.fhir_ref, facts.request_status) == ("discharge", "Encounter/stay-1", "finished")
+    assert (facts.authored_on, facts.due_date, facts.requester_ref, facts.follow_up_rule) == (
         date(2025, 5, 25),
-        date(2025, 6, 1),
+        date(2025, 6, 24),
         "Practitioner/hosp-1",
+        "discharge-inpatient",
     )
     assert mappers.encounter(stay()) is None  # the stay itself is not follow-up evidence
 
@@ -250,17 +251,18 @@ def test_it_expects_a_follow_up_after_a_hospital_discharge():
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        ({"class": [{"coding": [{"code": "EMER"}]}]}, "active"),  # R5 shape: a list of CodeableConcepts
-        ({"class": {"display": "Inpatient"}}, "active"),
-        ({"class": {"code": "ACUTE"}}, "active"),
+        ({"class": [{"coding": [{"code": "EMER"}]}]}, "finished"),  # R5 shape: a list of CodeableConcepts
+        ({"class": {"display": "Inpatient"}}, "finished"),
+        ({"class": {"code": "ACUTE"}}, "finished"),
         ({"status": "entered-in-error"}, "entered-in-error"),
+        ({"status": "cancelled"}, "cancelled"),
         ({"status": "in-progress"}, None),
         ({"class": {"code": "AMB"}}, None),
         ({"period": {"start": "2025-05-20"}}, None),
     ],
 )
 def test_it_only_counts_finished_inpatient_or_emergency_stays_with_an_end(changes, expected):
-    facts = mappers.discharge(stay(**changes), window_days=7)
+    facts = mappers.discharge(stay(**changes))
     assert (facts.request_status if facts else None) == expected
 
 
@@ -347,7 +349,7 @@ MAPPERS = [
     ("Task", mappers.task),
     ("Appointment", mappers.appointment),
     ("Encounter", mappers.encounter),
-    ("Encounter", lambda body: mappers.discharge(body, window_days=7)),
+    ("Encounter", lambda body: mappers.discharge(body)),
     ("DocumentReference", mappers.consult_note),
 ]
 

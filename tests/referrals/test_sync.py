@@ -41,6 +41,10 @@ def test_a_full_sync_gives_each_seeded_referral_its_follow_up_state(ehr):
     stay = Referral.objects.get(fhir_ref=f"Encounter/{catalog.INPATIENT_ENCOUNTER_ID}")
     assert stay.kind == "discharge"
     assert Referral.objects.exclude(patient_display="").count() == Referral.objects.count()  # _include
+    assert not Referral.objects.filter(patient_mrn="").exists()  # the included Patient's MR identifier
+    referrals = Referral.objects.filter(kind="referral")
+    assert not referrals.filter(requester_display="").exists()  # _include=ServiceRequest:requester
+    assert not referrals.filter(requester_display__startswith="Practitioner/").exists()
     assert all(mark[0] is not None and mark[1:] == ("", None) for mark in watermarks().values())
     assert sum(report.states.values()) == Referral.objects.count()
     assert SyncClaim.objects.get(connection="sandbox").finished_at is not None

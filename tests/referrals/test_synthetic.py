@@ -86,7 +86,12 @@ def test_it_infers_the_same_states_when_appointments_name_no_referral(resources)
 def test_it_expects_follow_up_after_each_seeded_discharge(resources):
     sync("sandbox", pages(resources, types=("Encounter",)))
     stay = Referral.objects.get(fhir_ref=f"Encounter/{catalog.INPATIENT_ENCOUNTER_ID}")
-    assert (stay.kind, stay.due_date, stay.state) == ("discharge", ANCHOR + timedelta(days=-3 + 7), "pending")
+    assert (stay.kind, stay.due_date, stay.state) == (
+        "discharge",
+        ANCHOR + timedelta(days=-3 + 30),
+        "pending",
+    )
+    assert (stay.follow_up_rule, stay.request_status) == ("discharge-inpatient", "finished")
     assert Referral.objects.filter(
         fhir_ref=f"Encounter/{catalog.EMERGENCY_ENCOUNTER_ID}", kind="discharge"
     ).exists()

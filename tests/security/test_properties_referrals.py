@@ -143,7 +143,7 @@ def _map(resource_type: str, resource):
     if resource_type == "ServiceRequest":
         return [mappers.service_request(resource, default_due_days=30, patient_names={"Patient/p-1": "A B"})]
     if resource_type == "Encounter":
-        return [mappers.encounter(resource), mappers.discharge(resource, window_days=7)]
+        return [mappers.encounter(resource), mappers.discharge(resource)]
     return [{"Task": mappers.task, "Appointment": mappers.appointment,
              "DocumentReference": mappers.consult_note}[resource_type](resource)]  # fmt: skip
 

@@ -38,6 +38,9 @@ class VendorProfile:
     # `_include` values that bring a sync search's Patients along (their names for the worklist), per
     # searched type; only where the server is known to support them (a strict server refuses others).
     patient_includes: dict[str, str] = {}  # read-only: subclasses replace it, never update it
+    # `_include` values that bring the people a sync search's resources name along (requester, performer,
+    # author: their names for the worklist), per searched type; only where the server supports them.
+    people_includes: dict[str, tuple[str, ...]] = {}  # read-only, like patient_includes
 
     def scopes(self, config: LaunchConfig, persona: str, endpoints: SmartEndpoints) -> str:
         """The scopes to ask for as `persona`: v1 grammar unless the config and the server both speak v2."""

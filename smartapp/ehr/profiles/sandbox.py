@@ -2,7 +2,8 @@
 
 Its search takes `_lastUpdated` and ServiceRequest `category` but not `_sort` (a 400, like any parameter
 it does not know): the base profile's defaults. It lists in its CapabilityStatement (`searchInclude`) the
-`_include`s that bring a referral's or an encounter's Patient along.
+`_include`s that bring a referral's or an encounter's Patient along, a referral's requester and performer,
+and a note's author.
 """
 
 from smartapp.ehr.profiles.base import VendorProfile
@@ -10,3 +11,7 @@ from smartapp.ehr.profiles.base import VendorProfile
 
 class SandboxProfile(VendorProfile):
     patient_includes = {"ServiceRequest": "ServiceRequest:patient", "Encounter": "Encounter:patient"}
+    people_includes = {
+        "ServiceRequest": ("ServiceRequest:requester", "ServiceRequest:performer"),
+        "DocumentReference": ("DocumentReference:author",),
+    }

@@ -56,7 +56,13 @@ INCLUDES = {
         "AllergyIntolerance:recorder": tuple(("recorder", target) for target in _CLINICIANS),
         "AllergyIntolerance:asserter": tuple(("asserter", target) for target in (*_CLINICIANS, "Patient")),
     },
-    "ServiceRequest": {"ServiceRequest:patient": (("subject", "Patient"),)},
+    "ServiceRequest": {
+        "ServiceRequest:patient": (("subject", "Patient"),),
+        # The referral's requester and performer, named on the worklist
+        # (https://hl7.org/fhir/R4/servicerequest.html#search).
+        "ServiceRequest:requester": tuple(("requester", target) for target in (*_CLINICIANS, "Organization")),
+        "ServiceRequest:performer": tuple(("performer", target) for target in (*_CLINICIANS, "Organization")),
+    },
     "Encounter": {"Encounter:patient": (("subject", "Patient"),)},
     "DocumentReference": {
         "DocumentReference:author": (

@@ -1,0 +1,112 @@
+"""Names and patient facts from the resources a page included (Patients, Practitioners, roles,
+organizations), given to every stored row of this connection that names them, whichever page stored it.
+
+A name from an included resource is the EHR's current one: it replaces what rows hold. A row that still
+has no name for a performer takes one a row of the same connection already holds (the Practitioner was
+included with another search), so that a visit is named although its own search included nobody.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from .elements import Unparseable, own_ref
+from .models import Evidence, Referral
+from .patient_facts import PatientFacts, patient_facts
+from .people import people_names
+
+REFERRAL_PATIENT_FIELDS = {
+    "patient_display": "name",
+    "patient_mrn": "mrn",
+    "patient_birth_date": "birth_date",
+    "patient_phone": "phone",
+}
+# Where a name of a person may already be stored: (model, reference column, name column).
+NAMED_COLUMNS = (
+    (Referral, "requester_ref", "requester_display"),
+    (Referral, "performer_ref", "performer_display"),
+    (Evidence, "performer_ref", "performer_display"),
+)
+
+
+@dataclass(frozen=True)
+class Directory:
+    """The included resources of one page: "Patient/<id>" -> facts, "Practitioner/<id>" (and roles,
+    organizations, care teams) -> name."""
+
+    patients: dict[str, PatientFacts] = field(default_factory=dict)
+    people: dict[str, str] = field(default_factory=dict)
+    patient_names: dict[str, str] = field(default_factory=dict)
+
+
+def page_directory(resources: list[dict], *, today: date) -> Directory:
+    """The patients and people among `resources` (anything unreadable is left out)."""
+    patients = {}
+    for resource in resources:
+        if isinstance(resource, dict) and resource.get("resourceType") == "Patient":
+            try:
+                patients[own_ref(resource, "Patient")] = patient_facts(resource, today=today)
+            except Unparseable:
+                continue
+    names = {ref: facts.name for ref, facts in patients.items()}
+    return Directory(patients=patients, people=people_names(resources), patient_names=names)
+
+
+def patients_update(connection: str, patients: dict[str, PatientFacts]) -> int:
+    """Give the stored expectations of these patients their facts: the MRN, birth date and phone as the
+    Patient has them now (cleared when it no longer has one), the name when it has one."""
+    if not patients:
+        return 0
+    changed = []
+    for row in Referral.objects.filter(connection=connection, patient_ref__in=list(patients)):
+        facts = patients[row.patient_ref]
+        values = {column: getattr(facts, name) for column, name in REFERRAL_PATIENT_FIELDS.items()}
+        if not values["patient_display"]:
+            values["patient_display"] = row.patient_display  # a name from the resource itself stays
+        if _assign(row, values):
+            changed.append(row)
+    Referral.objects.bulk_update(changed, list(REFERRAL_PATIENT_FIELDS))
+    return len(changed)
+
+
+def people_update(connection: str, people: dict[str, str], *, unnamed: set[str]) -> int:
+    """Name the requesters and performers of stored rows from `people` (included now); rows without a
+    name for one of `unnamed` (the page's people it could not name) take a name other rows hold."""
+    names = {**_known_names(connection, unnamed - set(people)), **people}
+    if not names:
+        return 0
+    changed = 0
+    for model, ref_field, display_field in NAMED_COLUMNS:
+        rows = model.objects.filter(connection=connection, **{f"{ref_field}__in": list(names)})
+        changed += _rename(rows, names, ref_field, display_field, overwrite=set(people))
+    return changed
+
+
+def _known_names(connection: str, unnamed: set[str]) -> dict[str, str]:
+    """Names rows of this connection hold for the people `unnamed`."""
+    if not unnamed:
+        return {}
+    known = {}
+    for model, ref_field, display_field in NAMED_COLUMNS:
+        rows = model.objects.filter(connection=connection, **{f"{ref_field}__in": sorted(unnamed)})
+        for ref, name in rows.exclude(**{display_field: ""}).values_list(ref_field, display_field):
+            known.setdefault(ref, name)
+    return known
+
+
+def _rename(rows, names: dict[str, str], ref_field: str, display_field: str, *, overwrite: set[str]) -> int:
+    changed = []
+    for row in rows:
+        ref, current = getattr(row, ref_field), getattr(row, display_field)
+        if names[ref] != current and (ref in overwrite or not current):
+            setattr(row, display_field, names[ref])
+            changed.append(row)
+    rows.model.objects.bulk_update(changed, [display_field])
+    return len(changed)
+
+
+def _assign(row, values: dict) -> bool:
+    if all(getattr(row, name) == value for name, value in values.items()):
+        return False
+    for name, value in values.items():
+        setattr(row, name, value)
+    return True
