@@ -2,44 +2,20 @@
 
 Every reader accepts any value (vendors send wrong types) and returns a bounded string, never raises.
 Every string passes through `text()`, which also makes it safe to show (docs/security.md "Control
-characters"): no C0/C1 control (whitespace folded to one space), no bidirectional override, embedding,
-isolate or mark (U+202E before "nilicivA" shows it as "Avicilin": a name can be made to read as
-another), and U+FFFD for a code point that is not a character (a lone surrogate, which no page can
-encode, or a noncharacter).
+characters"; core/display_text.py). `text` and `human_name` live in core and ehr, where launch reads the
+signed-in user's name with them too; they are re-exported here for the chart's readers.
 """
 
 import re
 
+from smartapp.core.display_text import NAME_LIMIT, text
+from smartapp.ehr.names import human_name  # noqa: F401  re-exported (authors.py, tests)
+
 RXNORM_SYSTEM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 SNOMED_SYSTEM = "http://snomed.info/sct"
 
-NAME_LIMIT = 200
 TEXT_LIMIT = 500
 SHORT_LIMIT = 64
-
-_WHITESPACE = re.compile(r"\s+")
-# Controls that are not whitespace (C0, DEL, C1 but NEL): removed. Whitespace controls (tab, line breaks,
-# the information separators U+1C-1F, NEL) are folded into one space like any other whitespace.
-_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
-# Unicode Bidirectional Algorithm (UAX #9) explicit formatting: embeddings and overrides (U+202A-202E),
-# isolates (U+2066-2069), and the implicit marks LRM, RLM and ALM. A template isolates EHR text with <bdi>.
-_BIDI = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-# Surrogates (only ever lone ones in a str) and the 66 noncharacters (Unicode 15, section 23.7).
-_NOT_CHARACTERS = re.compile(
-    r"[\ud800-\udfff\ufdd0-\ufdef"
-    + "".join(f"\\U{plane:04x}fffe\\U{plane:04x}ffff" for plane in range(17))
-    + "]"
-)
-REPLACEMENT = "\ufffd"
-
-
-def text(value, limit: int = NAME_LIMIT) -> str:
-    """`value` made safe to show (see above), whitespace folded, stripped and cut to `limit` characters
-    when it is a string, else ""."""
-    if not isinstance(value, str):
-        return ""
-    value = _BIDI.sub("", _CONTROLS.sub("", _NOT_CHARACTERS.sub(REPLACEMENT, value)))
-    return _WHITESPACE.sub(" ", value).strip()[:limit]
 
 
 def normalized(value) -> str:
@@ -165,35 +141,3 @@ def reference_key(reference) -> str:
     target = text(reference.get("reference"), TEXT_LIMIT) if isinstance(reference, dict) else ""
     parts = target.split("/_history/")[0].rstrip("/").split("/")
     return "/".join(parts[-2:]) if len(parts) >= 2 and all(parts[-2:]) else ""
-
-
-# Credentials that already say "doctor": "Dr. Ada Heart, MD" reads as "Ada Heart, MD".
-_DOCTORAL = frozenset({"md", "do", "phd", "dds", "dmd", "dpm", "dnp", "pharmd", "psyd", "mbbs", "od", "dc"})
-_DOCTOR_PREFIXES = frozenset({"dr", "dr."})
-
-
-def human_name(names, limit: int = NAME_LIMIT) -> str:
-    """A HumanName list as a person reads it: the official name, else the first usable one; its `text`,
-    else prefix, given and family names with suffixes after a comma ("Ada Heart, MD"). "" when none."""
-    candidates = [n for n in (names if isinstance(names, list) else [names]) if isinstance(n, dict)]
-    ordered = sorted(candidates, key=lambda name: name.get("use") != "official")  # stable: else list order
-    return next((spelled for spelled in map(_one_name, ordered) if spelled), "")[:limit]
-
-
-def _one_name(name: dict) -> str:
-    if text(name.get("text")):
-        return text(name.get("text"))
-    given, family = _strings(name.get("given")), _strings(name.get("family"))  # family: a list in DSTU2
-    if not given and not family:
-        return ""  # a prefix or suffix alone names nobody
-    prefixes, suffixes = _strings(name.get("prefix")), _strings(name.get("suffix"))
-    if any(s.casefold().replace(".", "") in _DOCTORAL for s in suffixes):
-        prefixes = [p for p in prefixes if p.casefold() not in _DOCTOR_PREFIXES]
-    spelled = " ".join([*prefixes, *given, *family])
-    return ", ".join([spelled, *suffixes])
-
-
-def _strings(value) -> list[str]:
-    """The non-blank strings of a string-or-list element (vendors send either)."""
-    values = value if isinstance(value, list) else [value]
-    return [text(v) for v in values[:10] if text(v)]

@@ -7,6 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from smartapp.chart import saved_filters, sections
+from smartapp.chart.extra_sections import extra_sections
 from smartapp.chart.forms import NoteFilterForm
 from smartapp.chart.mappers import patient_banner
 from smartapp.chart.presenter import chart_rows, patient_rows, style_variables
@@ -36,7 +37,28 @@ def _fetch(request, launch):
     return patient, found
 
 
-def _filtered_for(request, launch_id, *, roles, template, rows):
+def _extras(request, launch) -> list:
+    """The sections other modules add (extra_sections.py), each audited: they show this patient's records
+    from smartapp's own tables, which no EHR request (audited by the client) covers."""
+    if not launch.patient_id:
+        return []
+    found = extra_sections(
+        connection=launch.config_name, patient_id=launch.patient_id, today=timezone.localdate()
+    )
+    for section in found:
+        shown = {} if section.failed else {"records": section.data.shown}
+        audit_launch_event(
+            request,
+            launch,
+            action="chart.section",
+            outcome="failed" if section.failed else "viewed",
+            resource_types=() if section.failed else section.data.resource_types,
+            detail={"section": section.key, **shown},
+        )
+    return found
+
+
+def _filtered_for(request, launch_id, *, roles, template, rows, extras=False):
     """The chart or the patient's view, filtered by the saved filter its URL names. A filter POST is saved
     and answered with a 303 to that URL (POST-redirect-GET: Back never resubmits; saved_filters.py)."""
     launch = launch_for(request, launch_id, roles=roles)
@@ -47,10 +69,10 @@ def _filtered_for(request, launch_id, *, roles, template, rows):
         response["Cache-Control"] = "no-store"
         return response
     note_filter = saved_filters.filter_form(request, launch_id=key)
-    return _render_for(request, launch, template=template, rows=rows, note_filter=note_filter)
+    return _render_for(request, launch, template=template, rows=rows, note_filter=note_filter, extras=extras)
 
 
-def _render_for(request, launch, *, template, rows, note_filter):
+def _render_for(request, launch, *, template, rows, note_filter, extras=False):
     try:
         patient, found = _fetch(request, launch)
     except EhrError as error:
@@ -63,6 +85,7 @@ def _render_for(request, launch, *, template, rows, note_filter):
         "show_banner": launch.need_patient_banner,
         "style_vars": style_variables(smart_style(launch.smart_style_url)),
         **rows(found, note_filter.criteria() if note_filter.is_bound else None),
+        "extra_sections": _extras(request, launch) if extras else [],
     }
     response = render(request, template, context)
     response["Cache-Control"] = "no-store"
@@ -75,7 +98,7 @@ def _render_for(request, launch, *, template, rows, note_filter):
 @require_http_methods(["GET", "POST"])  # POST: the notes filter (search words stay out of URLs)
 def clinician_chart(request, launch_id):
     return _filtered_for(
-        request, launch_id, roles=("clinician",), template="chart/chart.html", rows=chart_rows
+        request, launch_id, roles=("clinician",), template="chart/chart.html", rows=chart_rows, extras=True
     )
 
 

@@ -49,6 +49,7 @@ class IdClaims:
     sub: str
     fhir_user: str  # as given, absolute or relative; "" if absent
     issuer: str
+    name: str = ""  # OIDC `name`, else `given_name family_name`, as given (unchecked text); "" if absent
 
 
 @sensitive_variables("id_token", "nonce")
@@ -74,7 +75,16 @@ def validate_id_token(
         sub=claims["sub"],
         fhir_user=fhir_user if isinstance(fhir_user, str) else "",
         issuer=endpoints.oidc_issuer,
+        name=_person_name(claims),
     )
+
+
+def _person_name(claims: dict) -> str:
+    """OIDC Core §5.1 standard claims (with the `profile` scope): `name`, else given and family names."""
+    if isinstance(claims.get("name"), str) and claims["name"].strip():
+        return claims["name"]
+    parts = [claims.get(part) for part in ("given_name", "family_name")]
+    return " ".join(part for part in parts if isinstance(part, str) and part.strip())
 
 
 def _rejected(what: str) -> LaunchRejected:

@@ -11,7 +11,7 @@ from smartapp.ehr.errors import LaunchRejected
 from smartapp.ehr.profiles import profile_for
 from smartapp.launch import grants
 from smartapp.launch.events import audit_launch_event
-from smartapp.launch.identity import user_for
+from smartapp.launch.identity import identity_for, shown_name
 from smartapp.launch.models import Launch
 from smartapp.launch.state import pending_pop
 
@@ -22,7 +22,7 @@ _CLINICIAN_TYPES = ("Practitioner",)
 _PATIENT_TYPES = ("Patient", "RelatedPerson", "Person")
 
 
-@sensitive_variables("verifier", "tokens")
+@sensitive_variables("verifier", "tokens", "name")
 def launch_complete(request, *, config_name: str, query) -> Launch:
     """Finish the authorization for the callback `query`; LaunchRejected (with a reason) otherwise."""
     config = configs.by_name(config_name)
@@ -45,16 +45,18 @@ def launch_complete(request, *, config_name: str, query) -> Launch:
         redirect_uri=pending.redirect_uri,
         code_verifier=verifier,
     )
-    issuer, sub, fhir_user = _identity(config, pending, tokens)
+    issuer, sub, fhir_user, name = _identity(config, pending, tokens)
     role = _role(config, pending.persona, fhir_user, tokens.patient)
     with transaction.atomic():
-        user = user_for(issuer=issuer, sub=sub, fhir_user=fhir_user, role=role)
+        identity = identity_for(issuer=issuer, sub=sub, fhir_user=fhir_user, role=role, display_name=name)
+        user = identity.user
         launch = Launch.objects.create(
             user=user,
             config_name=config.name,
             issuer=pending.issuer,
             persona=role,
             fhir_user=fhir_user,
+            display_name=identity.display_name,
             patient_id=tokens.patient,
             encounter_id=tokens.encounter,
             scope=tokens.scope,
@@ -95,8 +97,9 @@ def _check_issuer(pending, iss: str | None) -> None:
         raise LaunchRejected(reason="iss_mismatch")
 
 
-def _identity(config, pending, tokens) -> tuple[str, str, str]:
-    """(issuer, sub, fhirUser reference) from the validated id_token: identity comes from the EHR."""
+def _identity(config, pending, tokens) -> tuple[str, str, str, str]:
+    """(issuer, sub, fhirUser reference, name to show or "") from the validated id_token: identity comes
+    from the EHR. The name is there when the EHR sends OpenID's profile claims (the `profile` scope)."""
     if "openid" not in tokens.scope.split() or not tokens.id_token:
         raise LaunchRejected(reason="identity_not_granted")
     endpoints = discovery.discover(config, pending.issuer)
@@ -104,7 +107,7 @@ def _identity(config, pending, tokens) -> tuple[str, str, str]:
     if not claims.fhir_user:
         raise LaunchRejected(reason="fhiruser_missing")
     fhir_user = profile_for(config).fhir_user_reference(claims.fhir_user, pending.issuer)
-    return claims.issuer, claims.sub, fhir_user
+    return claims.issuer, claims.sub, fhir_user, shown_name(claims.name)
 
 
 def _role(config, persona: str, fhir_user: str, patient: str) -> str:

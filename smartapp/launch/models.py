@@ -13,6 +13,9 @@ class Identity(models.Model):
     issuer = models.CharField(max_length=300)
     sub = models.CharField(max_length=255)
     fhir_user = models.CharField(max_length=300, blank=True)  # "Practitioner/123", relative to the issuer
+    # "Dr Jane Smith", for "Signed in as" and outreach authors; "" while the EHR has not named them
+    # (launch/display_names.py). Shown on pages, never logged or audited.
+    display_name = models.CharField(max_length=200, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -61,6 +64,7 @@ class Launch(models.Model):
     issuer = models.CharField(max_length=300)
     persona = models.CharField(max_length=16)  # clinician | patient | coordinator
     fhir_user = models.CharField(max_length=300, blank=True)
+    display_name = models.CharField(max_length=200, blank=True, default="")  # the Identity's, at this launch
     patient_id = models.CharField(max_length=64, blank=True)
     encounter_id = models.CharField(max_length=64, blank=True)
     scope = models.TextField(blank=True)  # as granted

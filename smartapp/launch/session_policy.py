@@ -5,7 +5,9 @@ SESSION_IDLE_TIMEOUT after the last one, or more than SESSION_ABSOLUTE_TIMEOUT a
 session like a sign-out (EHR tokens revoked, launches closed, audited as `session.expired` with outcome
 "idle" or "absolute") and gets a 401 page saying why. The launch entry points are the exception: opening
 smartapp from the EHR again simply starts over, signed out. Every other request of a signed-in browser
-counts as activity: smartapp has no polling endpoints that could keep an idle session alive.
+counts as activity, but a view marked `counts_as_activity = False`: a polling endpoint (the worklist's
+sync status, referrals/freshness_views.py) must never keep an idle session alive. It still ends an expired
+session like any other request.
 
 Activity is written to the session at most every ACTIVITY_RESOLUTION seconds, not on every request (that
 would add a session write to every page): the idle logoff may come up to that much early, never late.
@@ -72,6 +74,7 @@ class SessionTimeoutMiddleware:
                 return None
             return mark_embeddable(signed_out_page(request, reason=reason, status=401))
         session.setdefault(SIGNED_IN_AT, now)  # signed in before these clocks existed
-        if now - session.get(LAST_SEEN_AT, 0) >= ACTIVITY_RESOLUTION:
+        polled = getattr(view_func, "counts_as_activity", True) is False
+        if not polled and now - session.get(LAST_SEEN_AT, 0) >= ACTIVITY_RESOLUTION:
             session[LAST_SEEN_AT] = now
         return None

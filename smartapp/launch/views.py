@@ -14,6 +14,7 @@ from smartapp.ehr import app_keys, configs
 from smartapp.ehr.errors import EhrAuthExpired, EhrBadResponse, EhrUnavailable, LaunchRejected
 from smartapp.launch import begin
 from smartapp.launch.complete import landing_url, launch_complete
+from smartapp.launch.display_names import display_name_fill
 from smartapp.launch.embedding import embeddable
 from smartapp.launch.parameters import launch_parameters
 from smartapp.launch.problems import problem_page, reason_for
@@ -84,6 +85,7 @@ def callback(request, config_name: str):
     except (LaunchRejected, EhrAuthExpired, EhrUnavailable, EhrBadResponse) as error:
         response = _failed(request, error, action="token.exchange")
     else:
+        display_name_fill(request, launch)  # only when the id_token named nobody (display_names.py)
         response = redirect(landing_url(launch))
     response["Referrer-Policy"] = "no-referrer"  # the code must not leak through a Referer (RFC 9700 §4.2.4)
     return response

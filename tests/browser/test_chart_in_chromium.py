@@ -70,6 +70,8 @@ def test_a_clinician_sees_allergies_medications_and_a_note(page, app_url):
     assert "/chart/" in chart.url
     assert chart.locator("tr.critical .flag").first.is_visible()  # the high-criticality allergy stands out
     assert chart.locator("table.medications tbody tr").first.is_visible()  # today's medicines
+    assert chart.locator("#referrals-and-follow-up h2").is_visible()  # follow-up tracking, from the database
+    assert chart.locator(".topbar .signed-in").inner_text().strip()  # the clinician, by the EHR's name
     chart.click("#notes a >> nth=0")
     chart.wait_for_load_state()
     assert chart.locator("section.note h1").is_visible()

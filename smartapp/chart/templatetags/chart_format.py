@@ -4,13 +4,12 @@ Both render `<time datetime="ISO" title="7 May 2020, 14:00 UTC">7 May 2020</time
 time zone (settings.TIME_ZONE), or "" for a missing or unreadable value so `|default:"—"` can follow.
 """
 
-from html import escape
-
 from django import template
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from smartapp.chart.moments import readable_date
+from smartapp.core import moments
 
 register = template.Library()
 
@@ -34,8 +33,4 @@ def _time(value, *, with_time: bool):
 def time_element(value, zone, *, with_time: bool = False) -> str:
     """The escaped `<time>` markup of `value` in `zone`, or "" (shared by the filters that build HTML in
     Python, such as chart_medications.source_items)."""
-    moment = readable_date(value, zone)
-    if moment is None:
-        return ""
-    visible = moment.day_time if with_time else moment.day
-    return f'<time datetime="{escape(moment.iso)}" title="{escape(moment.full)}">{escape(visible)}</time>'
+    return moments.time_element(readable_date(value, zone), with_time=with_time)

@@ -64,6 +64,22 @@ def smart_configuration(request):
     )
 
 
+# name, given_name and family_name only with the `profile` scope (validator.py)
+CLAIMS = [
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "iat",
+    "auth_time",
+    "nonce",
+    "fhirUser",
+    "name",
+    "given_name",
+    "family_name",
+]
+
+
 @require_GET
 def openid_configuration(request):
     """OpenID Connect discovery for the sandbox's id_tokens, whose issuer is the FHIR base."""
@@ -75,7 +91,7 @@ def openid_configuration(request):
             "id_token_signing_alg_values_supported": ["RS256"],
             "scopes_supported": SmartScopes().get_available_scopes(),
             "token_endpoint_auth_methods_supported": AUTH_METHODS,
-            "claims_supported": ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "fhirUser"],
+            "claims_supported": CLAIMS,
             "code_challenge_methods_supported": ["S256"],
             "grant_types_supported": ["authorization_code", "refresh_token"],
         }

@@ -80,10 +80,15 @@ class SmartValidator(OAuth2Validator):
         return fhir_base(django_request(request))
 
     def get_additional_claims(self, request):
+        """fhirUser, and the user's OpenID profile names (OIDC Core §5.1), which DOT keeps only in an
+        id_token whose grant has the `profile` scope (oidc_claim_scope)."""
         context = getattr(request, "smart_context", None)
         if context is None or not context.fhir_user:
             return {}
-        return {"fhirUser": f"{fhir_base(django_request(request))}/{context.fhir_user}"}
+        return {
+            "fhirUser": f"{fhir_base(django_request(request))}/{context.fhir_user}",
+            **_profile_names(getattr(request, "user", None)),
+        }
 
     # --- private_key_jwt client authentication -----------------------------------------------------
     def client_authentication_required(self, request, *args, **kwargs):
@@ -109,6 +114,16 @@ class SmartValidator(OAuth2Validator):
             return False
         request.client_id = client_id
         return self._load_application(client_id, request) is not None
+
+
+def _profile_names(user) -> dict:
+    """`name`, `given_name` and `family_name` of a sandbox user (the names of its FHIR resource)."""
+    names = {
+        "name": user.get_full_name() if user is not None else "",
+        "given_name": getattr(user, "first_name", ""),
+        "family_name": getattr(user, "last_name", ""),
+    }
+    return {claim: value for claim, value in names.items() if value}
 
 
 def _port_registered(redirect_uri: str, registered: list[str]) -> bool:
