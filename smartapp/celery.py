@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import after_setup_logger, after_setup_task_logger
+from celery.signals import after_setup_logger, after_setup_task_logger, worker_ready
 
 from smartapp.core import broker_fixes
 
@@ -22,3 +22,11 @@ def _redact_worker_logs(logger, **kwargs):
     from smartapp.core.log_redaction import attach
 
     attach(logger)
+
+
+@worker_ready.connect
+def _sync_on_start(sender=None, **kwargs):
+    """One referral sync when a worker starts (REFERRAL_SYNC_ON_WORKER_START; referrals/tasks.py)."""
+    from smartapp.referrals.tasks import sync_on_worker_start
+
+    sync_on_worker_start()

@@ -147,6 +147,18 @@ TEMPLATES = [
     },
 ]
 
+# Sections other modules add to a clinician's chart, each chosen by name (STYLE.md convention 8): the
+# chart calls `provider(connection=..., patient_id=..., today=...)` and shows what it returns with the
+# provider's own template, never importing the module (chart/extra_sections.py). A provider that fails
+# costs only its own section, which then says `unavailable`.
+CHART_EXTRA_SECTIONS = [
+    {
+        "provider": "smartapp.referrals.chart_section.follow_up_section",
+        "title": "Referrals and follow-up",
+        "unavailable": "Follow-up status unavailable just now.",
+    },
+]
+
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'smartapp.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -337,10 +349,15 @@ CELERY_TASK_SOFT_TIME_LIMIT = 540
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# How often beat syncs every EHR connection: no more often than every 15 minutes (SECURITY.md 5.2: polling
+# cadence). The worklist warns that its data is stale once the last complete sync is twice this old.
+REFERRAL_SYNC_INTERVAL_SECONDS = env.int("REFERRAL_SYNC_INTERVAL_SECONDS", default=900)
 CELERY_BEAT_SCHEDULE = {
-    # Every EHR connection, each in a task of its own (referrals/tasks.py); no more often than every
-    # 15 minutes (SECURITY.md 5.2: polling cadence).
-    "referrals-sync-all": {"task": "smartapp.referrals.tasks.sync_all", "schedule": 15 * 60.0},
+    # Every EHR connection, each in a task of its own (referrals/tasks.py).
+    "referrals-sync-all": {
+        "task": "smartapp.referrals.tasks.sync_all",
+        "schedule": float(REFERRAL_SYNC_INTERVAL_SECONDS),
+    },
     # Every morning before coordinators start: pending referrals past their due date become overdue.
     "referrals-refresh-states": {
         "task": "smartapp.referrals.tasks.refresh_states",
@@ -365,6 +382,19 @@ REFERRAL_SYNC_MAX_PAGES = env.int("REFERRAL_SYNC_MAX_PAGES", default=10_000)
 # After the EHR refused a connection's Backend Services credentials (invalid_client), its syncs wait this
 # long unless the credentials change or an admin clears the refusal (referrals/credential_backoff.py).
 REFERRAL_SYNC_REFUSED_BACKOFF_HOURS = env.float("REFERRAL_SYNC_REFUSED_BACKOFF_HOURS", default=24.0)
+# Follow-up tracking (docs/follow-up-rules.md): referrals written and stays ended more than this many days
+# ago are kept but closed as "before tracking began" (a registration's `tracking_days` wins); a referral
+# without a requested date is due this many days after it was written; and the follow-up rules' days, as
+# JSON, e.g. REFERRAL_FOLLOW_UP_RULES='{"discharge-inpatient": {"due_days": 14}}'.
+REFERRAL_TRACKING_DAYS = env.int("REFERRAL_TRACKING_DAYS", default=180)
+REFERRAL_DEFAULT_DUE_DAYS = env.int("REFERRAL_DEFAULT_DUE_DAYS", default=30)
+REFERRAL_FOLLOW_UP_RULES = env.json("REFERRAL_FOLLOW_UP_RULES", default={})
+# A worker that starts (bin/run, a deploy) syncs at once the connections not synced within the interval,
+# instead of leaving the worklist empty or stale until beat's next run (referrals/tasks.py). The tests'
+# worker processes turn it off (tests/conftest.py).
+REFERRAL_SYNC_ON_WORKER_START = env.bool("REFERRAL_SYNC_ON_WORKER_START", default=True)
+# A coordinator's "Sync now" starts at most one sync of a connection within this many seconds.
+REFERRAL_SYNC_NOW_MIN_SECONDS = env.int("REFERRAL_SYNC_NOW_MIN_SECONDS", default=120)
 
 if SANDBOX_ENABLED:
     from smartapp.sandbox.conf import *  # noqa: E402,F403  sandbox-only settings (DOT, signing key)

@@ -28,7 +28,8 @@ SENT, NOT_DUE, BROKER_DOWN = "sent", "not_due", "broker_down"  # what outbox_sen
 
 
 def sync_request_create(*, connection: str, patient_id: str) -> SyncRequest:
-    """The outbox row of one patient's sync; call inside the transaction of the request's audit event."""
+    """The outbox row of a requested sync: one patient's (`patient_id`), or the whole connection's ("");
+    call inside the transaction of the request's audit event."""
     return SyncRequest.objects.create(connection=connection, patient_id=patient_id)
 
 

@@ -3,10 +3,24 @@
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from .models import BEFORE_TRACKING
 from .state import WORKLIST_RANK
 from .worklist import STATE_LABELS
 
-SORTABLE = {"due": "Due date", "authored": "Referred", "evidence": "Last evidence", "specialty": "Specialty"}
+SORTABLE = {
+    "due": "Due date",
+    "authored": "Referred",
+    "evidence": "Last evidence",
+    "specialty": "Specialty",
+    "action": "Next action",
+}
+_SHOWN = {
+    "": "open referrals",
+    "snoozed": "snoozed referrals",
+    "closed": "closed referrals",
+    "all": "referrals",
+}
+_OWNED = {"mine": ", assigned to you", "unassigned": ", unassigned"}
 
 
 @dataclass(frozen=True)
@@ -61,3 +75,15 @@ def page_links(chosen: dict[str, str], page) -> dict[str, str]:
     if page.has_next():
         links |= {"next": page.next_page_number(), "last": page.paginator.num_pages}
     return {name: "?" + query_string(chosen, page=str(number)) for name, number in links.items()}
+
+
+def list_heading(chosen: dict[str, str]) -> str:
+    """What the list holds, in words: "Overdue open referrals, assigned to you"."""
+    state = STATE_LABELS.get(chosen.get("state", ""), "All")
+    show = chosen.get("show", "")
+    if show == BEFORE_TRACKING:
+        words = f"{state} referrals closed before tracking began"
+    else:
+        words = f"{state} {_SHOWN.get(show, _SHOWN[''])}"
+    owner = chosen.get("owner", "")
+    return words + _OWNED.get(owner, ", of one coordinator" if owner.isdigit() else "")

@@ -132,7 +132,7 @@ def referral_sync(
     if config.as_backend() is not None and credentials_refused_since(config):
         log.warning("referral sync skipped: credentials refused", extra={"connection": connection})
         raise CredentialsRefused()
-    holder = claim_take(connection=connection, holder=run_id)
+    holder = claim_take(connection=connection, holder=run_id, whole=not patient)
     if holder is None:
         log.info("referral sync skipped: another run holds the connection", extra={"connection": connection})
         return SyncReport(connection=connection, one_patient=bool(patient), busy=True)
@@ -196,7 +196,10 @@ def _sync_type(run: _Run, resource_type: str) -> TypeReport:
     for page in _pages(run.client, query, mark):
         newest = _later(newest, newest_update(page.matches))
         with transaction.atomic():
-            claim_renew(connection=connection, holder=run.holder)  # no page is stored without the claim
+            # No page is stored without the claim; a connection's run counts the page in its progress.
+            claim_renew(
+                connection=connection, holder=run.holder, page_of="" if run.patient else resource_type
+            )
             summary = referral_page_store(
                 connection=connection,
                 resource_type=resource_type,
@@ -269,7 +272,13 @@ def _close(config: LaunchConfig, patient: str, holder: str, report: SyncReport, 
     """Release the claim and audit the run. After a failure the database may be gone too: then the
     first error is the one raised, and the claim lapses by itself (or is taken back by the retry)."""
     try:
-        claim_release(connection=config.name, holder=holder, finished=not failure and not patient)
+        whole = not patient
+        claim_release(
+            connection=config.name,
+            holder=holder,
+            finished=whole and not failure,
+            failed=whole and bool(failure),
+        )
         if not failure:  # the EHR gave a token: whatever it refused before, it takes now
             credentials_refusal_clear(connection=config.name)
         _audit(config, patient, report, failure)

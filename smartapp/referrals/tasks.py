@@ -11,18 +11,22 @@ import logging
 
 from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from smartapp.ehr.errors import EhrUnavailable
 
 from . import outbox, sync
+from .freshness import connections_due
 from .recompute import referral_states_refresh
 
 log = logging.getLogger(__name__)
 
 MAX_COUNTDOWN = 900  # seconds; SECURITY.md 5.2, and below Redis' visibility timeout (no double delivery)
 BUSY_COUNTDOWN = 60  # a patient's sync waits this long for the connection's running sync
+START_COUNTDOWN = 5  # seconds between a worker's start and its start-up sync
 
 
 class SyncTask(Task):
@@ -90,11 +94,36 @@ def _run_id(task: Task) -> str:
 @shared_task(acks_late=True, ignore_result=True)
 def sync_all() -> int:
     """Fan out: one sync_connection task per connection a background sync can read. For beat."""
-    names = sync.sync_connections()
+    return _fan_out(sync.sync_connections())
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sync_due() -> int:
+    """Fan out to the connections without a complete sync within the interval (a worker that starts)."""
+    return _fan_out(connections_due(sync.sync_connections()))
+
+
+def _fan_out(names: list[str]) -> int:
     for name in names:
         sync_connection.delay(name)
     log.info("referral sync fanned out", extra={"connections": len(names)})
     return len(names)
+
+
+def sync_on_worker_start(**kwargs) -> bool:
+    """Celery's worker_ready (smartapp/celery.py): sync, once, the connections beat has not synced within
+    its interval, so that a worklist is not empty or stale until beat's next run (after bin/run, or a
+    deploy). A worker starting after another's sync finished finds nothing due, so restarts do not poll
+    the EHR more often than beat does. Returns whether it enqueued the fan-out."""
+    if not getattr(settings, "REFERRAL_SYNC_ON_WORKER_START", True):
+        return False
+    try:
+        # A few seconds' grace: bin/run starts the web (and so the sandbox EHR) alongside the worker.
+        sync_due.apply_async(countdown=START_COUNTDOWN)
+    except BrokerUnavailable:  # beat's next run will do; a worker must start whatever the broker said
+        log.warning("start-up sync not enqueued: the broker is unavailable")
+        return False
+    return True
 
 
 @shared_task(acks_late=True, ignore_result=True, autoretry_for=(OperationalError,), max_retries=3)

@@ -3,14 +3,13 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import F, OuterRef, Subquery
-
-from smartapp.launch.models import Identity
+from django.db.models import F
 
 from .facts import APPOINTMENT, BASED_ON, ENCOUNTER, ENCOUNTER_LINK, FOCUS, INFERRED, NOTE, RELATED, TASK
 from .models import Evidence, OutreachNote, Referral
 from .rows import evidence_facts, referral_facts
 from .state import follow_up
+from .team_names import Person, identity_annotations, person_named
 
 KIND_LABELS = {TASK: "Task", APPOINTMENT: "Appointment", ENCOUNTER: "Encounter", NOTE: "Consult note"}
 LINK_LABELS = {
@@ -31,6 +30,7 @@ class EvidenceRow:
     date: datetime | None
     link: str
     performer_ref: str
+    performer_display: str  # the EHR's name for the performer; "" when it gave none
     specialty: str
     behind_state: bool  # among the evidence that decides the follow-up state
 
@@ -46,7 +46,7 @@ class EvidenceRow:
 @dataclass(frozen=True)
 class NoteRow:
     created_at: datetime
-    author: str
+    author: Person
     contacted: bool
     text: str
 
@@ -69,6 +69,7 @@ def evidence_timeline(referral: Referral, *, today: date) -> list[EvidenceRow]:
             date=row.date,
             link=row.link,
             performer_ref=row.performer_ref,
+            performer_display=row.performer_display,
             specialty=row.specialty_text or row.specialty_code,
             behind_state=(row.kind, row.fhir_ref) in behind,
         )
@@ -77,17 +78,16 @@ def evidence_timeline(referral: Referral, *, today: date) -> list[EvidenceRow]:
 
 
 def outreach_notes(referral: Referral) -> list[NoteRow]:
-    """The referral's outreach notes, newest first, each with its author's EHR identity (one query)."""
-    author = Identity.objects.filter(user_id=OuterRef("author_id")).order_by("pk").values("fhir_user")[:1]
+    """The referral's outreach notes, newest first, each with its author's name at the EHR (one query)."""
     notes = (
         OutreachNote.objects.filter(referral=referral)
-        .annotate(author_fhir_user=Subquery(author))
+        .annotate(**identity_annotations("author_id", "author"))
         .order_by("-created_at", "-pk")
     )
     return [
         NoteRow(
             created_at=note.created_at,
-            author=note.author_fhir_user or "unknown",
+            author=person_named(name=getattr(note, "author_name", ""), fhir_user=note.author_fhir_user),
             contacted=note.contacted,
             text=note.text,
         )

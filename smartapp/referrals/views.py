@@ -14,15 +14,19 @@ from smartapp.core.roles import requires_role
 from smartapp.ehr import configs
 
 from .access import Coordinator, chart_launch_for, coordinator_for
+from .action_forms import action_context
 from .credential_backoff import refused_connections
 from .export import csv_lines
+from .follow_up_rules import rule_description
 from .forms import NOTE_MAX, OutreachNoteForm, WorklistFilterForm
 from .freshness import connection_freshness
 from .models import Referral
 from .outreach import OutreachKeyReused, outreach_note_add
-from .presenter import page_links, query_string, sort_links, state_tabs
+from .presenter import list_heading, page_links, query_string, sort_links, state_tabs
+from .selectors import care_team, referral_work
+from .store import configured_rules
 from .timeline import evidence_timeline, outreach_notes
-from .worklist import STATE_LABELS, filter_options, state_counts, worklist_referrals, worklist_rows
+from .worklist import SHOW, STATE_LABELS, filter_options, state_counts, worklist_referrals, worklist_rows
 
 PAGE_SIZE = 50
 
@@ -38,10 +42,11 @@ def _no_store(response):
 def worklist(request):
     coordinator = coordinator_for(request)
     form = WorklistFilterForm(request.GET, connections=coordinator.connections)
-    chosen, scope = form.chosen(), {"connections": coordinator.connections}
-    paginator = Paginator(worklist_referrals(**scope, chosen=chosen), PAGE_SIZE)
+    chosen, scope, today = form.chosen(), {"connections": coordinator.connections}, timezone.localdate()
+    mine = {**scope, "user_id": request.user.pk, "today": today}  # "mine", and which snoozes have ended
+    paginator = Paginator(worklist_referrals(**mine, chosen=chosen), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    rows = worklist_rows(page.object_list, today=timezone.localdate())
+    rows = worklist_rows(page.object_list, today=today)
     coordinator.audit(
         request, action="referrals.worklist", outcome="viewed", detail={**chosen, "page": page.number}
     )
@@ -52,21 +57,31 @@ def worklist(request):
         "chosen": chosen,
         "page": page,
         "rows": rows,
-        "tabs": state_tabs(chosen, state_counts(**scope, chosen=chosen)),
+        "tabs": state_tabs(chosen, state_counts(**mine, chosen=chosen)),
         "sorts": sort_links(chosen),
-        "options": filter_options(**scope),
+        "options": filter_options(**scope, chosen=chosen, today=today),
         "filter_query": query_string(chosen),
         "pages": page_links(chosen, page),
         "refused_syncs": _refused_syncs(coordinator.connections),
         "freshness": connection_freshness(coordinator.connections),
+        "ehr_titles": [_title(name) for name in coordinator.connections],
+        **action_context(team=care_team(**scope), today=today),
+        "shows": list(SHOW.items()),
+        "heading": list_heading(chosen),
+        # The bulk form posts to a URL carrying the list's filters and page: where its 303 leads back to.
+        "bulk_query": query_string(chosen, page=str(page.number) if page.number > 1 else None),
     }
     return _no_store(render(request, "referrals/worklist.html", context))
 
 
 def _refused_syncs(connections) -> list[tuple[str, object]]:
     """(EHR title, since) of the connections whose sync credentials the EHR refused: the worklist is stale."""
-    titles = {name: getattr(configs.by_name(name), "title", name) for name in connections}
-    return [(titles[name], since) for name, since in refused_connections(connections).items()]
+    return [(_title(name), since) for name, since in refused_connections(connections).items()]
+
+
+def _title(connection: str) -> str:
+    """The EHR's title ("Sandbox EHR (synthetic patients)"), or the registration's name without one."""
+    return getattr(configs.by_name(connection), "title", "") or connection
 
 
 @requires_role("coordinator")
@@ -119,7 +134,9 @@ def export_csv(request):
     """The worklist under the current filters, every page, streamed."""
     coordinator = coordinator_for(request)
     chosen = WorklistFilterForm(request.GET, connections=coordinator.connections).chosen()
-    referrals = worklist_referrals(connections=coordinator.connections, chosen=chosen)
+    referrals = worklist_referrals(
+        connections=coordinator.connections, chosen=chosen, user_id=request.user.pk
+    )
     today = timezone.localdate()
     coordinator.audit(
         request, action="referrals.export", outcome="streamed", detail={**chosen, "rows": referrals.count()}
@@ -164,7 +181,11 @@ def _detail_page(request, coordinator: Coordinator, referral: Referral, form, *,
         "note_max": NOTE_MAX,
         "fresh_key": secrets.token_urlsafe(24),  # replaces a key that did not validate
         "ehr_title": config.title if config else referral.connection,
+        "follow_up_rule": rule_description(configured_rules(), referral.follow_up_rule),
         "chart_launch": chart_launch_for(request, connection=referral.connection, patient_id=patient_id),
+        # The care team's work on it (templates/referrals/_work.html): owner, next action, snooze, close.
+        "work": referral_work(referral, today=today),
+        **action_context(team=care_team(connections=coordinator.connections), today=today),
     }
     return _no_store(render(request, "referrals/detail.html", context, status=status))
 

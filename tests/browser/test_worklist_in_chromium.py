@@ -1,9 +1,12 @@
 """A care coordinator's overdue worklist in a real browser: Debian's Chromium, driven by Playwright.
 
 Signs in from the home page through the sandbox EHR as its coordinator, with the referral patient's resources
-stored as a sync would store them, sees the overdue referral first, opens it, and saves a screenshot to
+stored as a sync would store them, sees the overdue referral first, closes two rows at once and sees them
+leave the open list, opens the overdue referral, snoozes it from its page, and saves screenshots to
 tests/artifacts/.
 """
+
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -54,8 +57,37 @@ def test_a_coordinator_sees_the_overdue_referral_first(page, app_url, synced):  
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "referrals-worklist.png"), full_page=True)
 
+    _close_the_last_two_rows(page)
+    page.screenshot(path=str(ARTIFACTS / "referrals-worklist-actions.png"), full_page=True)
+
+    page.click("nav.state-tabs >> text=Overdue")
     page.locator("table.worklist tbody tr").first.locator("a").click()
     page.wait_for_load_state()
     assert page.locator("h2", has_text="Follow-up").locator(".state-overdue").is_visible()
     assert "open patient id" in page.locator(".chart-note").inner_text()
+    page.fill("#work-until", (timezone.localdate() + timedelta(days=7)).isoformat())
+    page.click("#work button[value=snooze]")
+    page.wait_for_load_state()
+    assert page.locator("#work .messages").inner_text().startswith("1 referral snoozed until")
+    assert page.locator("#work dd").first.inner_text().startswith("Snoozed until")
     page.screenshot(path=str(ARTIFACTS / "referral-detail.png"), full_page=True)
+
+
+def _close_the_last_two_rows(tab):
+    """Select two rows by keyboard-reachable checkboxes, close them with one bulk action, and see them go."""
+    tab.click("nav.state-tabs >> text=All")
+    rows = tab.locator("table.worklist tbody tr")
+    before = rows.count()
+    assert before >= 3
+    for row in (rows.nth(before - 1), rows.nth(before - 2)):
+        row.locator("input[name=ids]").check()
+    assert tab.locator("[data-selected-count]").inner_text() == "(2 selected)"
+    tab.select_option("#bulk-action", "close")
+    assert tab.locator("#bulk-reason").is_visible() and tab.locator("#bulk-until").is_hidden()
+    tab.select_option("#bulk-reason", "duplicate")
+    tab.click("text=Apply to selected")
+    tab.wait_for_load_state()
+
+    assert tab.locator(".messages").inner_text() == "2 referrals closed: duplicate."
+    assert rows.count() == before - 2
+    assert tab.locator("nav.state-tabs [aria-current=page]").inner_text().startswith("All")

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from smartapp.launch.complete import SESSION_LAUNCHES
-from smartapp.launch.models import Launch
+from smartapp.launch.models import Identity, Launch
 from smartapp.referrals.models import Evidence, OutreachNote, Referral
 
 _numbers = itertools.count(1)
@@ -103,3 +103,29 @@ def outreach(row: Referral, *, contacted: bool = False, text: str = "left a mess
 
 def day(offset: int) -> date:
     return timezone.localdate() + timedelta(days=offset)
+
+
+def identity(user, *, fhir_user: str, name: str = "") -> Identity:
+    """The user's EHR identity, as a sign-in records it (with the name when the launch app keeps names)."""
+    names = {"display_name": name} if _identities_have_names() else {}
+    return Identity.objects.create(
+        user=user, issuer=ISSUER, sub=f"sub-{next(_numbers)}", fhir_user=fhir_user, **names
+    )
+
+
+def _identities_have_names() -> bool:
+    return any(field.name == "display_name" for field in Identity._meta.get_fields())
+
+
+def colleague(*, connection: str = "sandbox"):
+    """Another coordinator who once signed in on `connection` (in another browser): someone to assign to."""
+    n = next(_numbers)
+    user = get_user_model().objects.create_user(username=f"ehr-colleague-{n}")
+    Launch.objects.create(
+        user=user,
+        config_name=connection,
+        issuer=ISSUER,
+        persona="coordinator",
+        fhir_user=f"Practitioner/co-{n}",
+    )
+    return user

@@ -122,7 +122,7 @@ def test_an_outreach_post_without_the_csrf_token_is_refused(coordinator, row):
 @pytest.mark.parametrize(
     ("form", "message"),
     [
-        ({"text": "x" * 1001, "idempotency_key": "k" * 32}, "at most 1000 characters"),
+        ({"text": "x" * 2001, "idempotency_key": "k" * 32}, "a note may be up to 2,000"),
         ({"text": "", "idempotency_key": "k" * 32}, "Write a note or mark the patient contacted"),
         ({"text": "ok", "idempotency_key": "bad key!"}, "This form expired"),
     ],

@@ -175,7 +175,16 @@ def test_the_four_role_groups_exist_with_their_permissions(db):
 
 # --- the matrix ----------------------------------------------------------------------------------------
 
-POST_ONLY = {"launch-standalone", "logout", "referral-outreach", "referrals-track", "keep-alive"}
+POST_ONLY = {
+    "launch-standalone",
+    "logout",
+    "referral-outreach",
+    "referrals-track",
+    "referrals-sync-now",
+    "keep-alive",
+    "referrals-actions",
+    "referral-actions",
+}
 LAST = "logout"  # it ends the role's session
 # A public page answering a request it cannot serve is not a refusal of the role: the callback without a
 # sign-in in progress says so (400 "state_missing") to everyone; the idle warning's keep-alive answers 401
