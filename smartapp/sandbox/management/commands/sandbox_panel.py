@@ -1,12 +1,15 @@
 """manage.py sandbox_panel seed|change --count N: a large referral panel for the follow-up benchmark.
 
-    seed   --count N [--anchor-date D] [--spread-days S]
+    seed   --count N [--anchor-date D] [--spread-days S] [--history-years Y [--history-per-patient K]]
                                                        N referrals on patients of their own, their
-                                                       lastUpdated spread over the S days before now
+                                                       lastUpdated spread over the S days before now;
+                                                       with Y, K older referrals and discharges per
+                                                       patient, their clinical dates over Y years
     change --count N --fraction F [--anchor-date D]    a new business status on that share of their Tasks
 
 `change` rebuilds the same panel (same N and anchor date) and changes the same Tasks every time: the first
-run gives them a new version and lastUpdated, a second run finds nothing new and changes nothing.
+run gives them a new version and lastUpdated, a second run finds nothing new and changes nothing. It
+changes Tasks of the recent referrals only, whether or not the panel was seeded with a history.
 """
 
 import time
@@ -17,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from smartapp.sandbox.synthetic.loader import load
-from smartapp.sandbox.synthetic.panel import panel_changes, referral_panel
+from smartapp.sandbox.synthetic.panel import HISTORY_PER_PATIENT, panel_changes, referral_panel
 
 
 class Command(BaseCommand):
@@ -34,15 +37,34 @@ class Command(BaseCommand):
             default=0,
             help="seed: spread the resources' lastUpdated evenly over this many days before now (default 0)",
         )
+        parser.add_argument(
+            "--history-years",
+            type=int,
+            default=0,
+            help="seed: also give each patient older referrals and discharges over this many years",
+        )
+        parser.add_argument(
+            "--history-per-patient",
+            type=int,
+            default=HISTORY_PER_PATIENT,
+            help=f"seed: how many older items each patient gets (default {HISTORY_PER_PATIENT})",
+        )
 
     def handle(self, *args, action, count, fraction, anchor_date, spread_days, **options):
-        if count < 1 or not 0 < fraction <= 1 or spread_days < 0:
-            raise CommandError("--count must be at least 1, --fraction in (0, 1] and --spread-days >= 0")
+        years, per_patient = options["history_years"], options["history_per_patient"]
+        if count < 1 or not 0 < fraction <= 1 or spread_days < 0 or years < 0 or per_patient < 0:
+            raise CommandError(
+                "--count must be at least 1, --fraction in (0, 1], and --spread-days, --history-years and "
+                "--history-per-patient >= 0"
+            )
         anchor = _parse_day(anchor_date) if anchor_date else date.today()
         started = time.monotonic()
-        resources = referral_panel(count, anchor=anchor)
         if action == "change":
-            resources = panel_changes(resources, fraction)
+            resources = panel_changes(referral_panel(count, anchor=anchor), fraction)
+        else:
+            resources = referral_panel(
+                count, anchor=anchor, history_years=years, history_per_patient=per_patient
+            )
         stamps = _spread(len(resources), timedelta(days=spread_days)) if action == "seed" else None
         with transaction.atomic():
             counts = load(resources, stamps)
