@@ -6,6 +6,10 @@ Three switches, narrowest first:
   requests only (`remaining`); rows are set by `python manage.py sandbox_fault` or POST /sandbox/faults/.
 """
 
+import time
+from contextlib import suppress
+
+from django.db import OperationalError
 from django.db.models import F, Q
 
 from smartapp.sandbox.models import Fault
@@ -62,8 +66,8 @@ def active(request, *, client_id: str = "", kinds=KINDS) -> dict[str, str]:
     A counted fault row is consumed (its `remaining` decremented) only when it applies here.
     """
     found = {k: v for k, v in parse_header(request.META.get(HEADER, "")).items() if k in kinds}
-    rows = Fault.objects.filter(Q(client_id="") | Q(client_id=client_id), kind__in=kinds).order_by("-id")
-    for row in rows:
+    query = Fault.objects.filter(Q(client_id="") | Q(client_id=client_id), kind__in=kinds).order_by("-id")
+    for row in _when_unlocked(lambda: list(query)):
         if row.kind in found or not _consume(row):
             continue
         found[row.kind] = row.value
@@ -73,10 +77,30 @@ def active(request, *, client_id: str = "", kinds=KINDS) -> dict[str, str]:
 def _consume(row: Fault) -> bool:
     if row.remaining is None:
         return True
-    claimed = Fault.objects.filter(pk=row.pk, remaining__gt=0).update(remaining=F("remaining") - 1)
-    if claimed:
-        Fault.objects.filter(pk=row.pk, remaining=0).delete()
+    claimed = _when_unlocked(
+        lambda: Fault.objects.filter(pk=row.pk, remaining__gt=0).update(remaining=F("remaining") - 1)
+    )
+    if claimed:  # a used-up row left behind is never consumed again (remaining > 0 above)
+        with suppress(OperationalError):
+            Fault.objects.filter(pk=row.pk, remaining=0).delete()
     return bool(claimed)
+
+
+def _when_unlocked(statement, *, attempts: int = 8):
+    """`statement()`, tried again while SQLite answers "database table is locked" (SQLITE_LOCKED).
+
+    Every FHIR request reads this table, several at once, and a counted fault writes it. Connections that
+    share an in-memory database's cache (the live-server tests' database) lock whole tables, and SQLite
+    answers SQLITE_LOCKED at once, without the busy timeout that makes file databases wait. A statement
+    that failed so changed nothing, so trying it again is safe.
+    """
+    for attempt in range(attempts):
+        try:
+            return statement()
+        except OperationalError as error:
+            if "locked" not in str(error) or attempt == attempts - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1))
 
 
 def switch_on(kind: str, value: str = "", *, client_id: str = "", remaining: int | None = None) -> Fault:
