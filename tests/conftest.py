@@ -3,11 +3,17 @@
 Network guard: pytest-socket (see pyproject addopts) lets tests connect only to 127.0.0.1 and ::1.
 """
 
+import os
 import secrets
+import socket
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+
+# The worker processes that tests start (tests/services, tests/core/sqlite_app.py) inherit this: a worker
+# that syncs every connection as it starts would run syncs no test asked for (referrals/tasks.py).
+os.environ.setdefault("REFERRAL_SYNC_ON_WORKER_START", "false")
 
 
 @pytest.fixture
@@ -57,15 +63,47 @@ def make_token(registered_client):
 @pytest.fixture
 def app_url(live_server, settings):
     """The live server's origin, registered as smartapp's origin (launch and Backend Services clients)
-    with the seeded sandbox."""
+    with the seeded sandbox (as load_all() seeds it: tests/seeding.py)."""
     from smartapp.sandbox.auth import clients
-    from smartapp.sandbox.synthetic import load_all
+    from tests.seeding import seed
 
     settings.APP_ORIGIN = live_server.url
-    load_all()
+    seed()
     clients.register_default_app([live_server.url])
     clients.register_default_backend([live_server.url])
     return live_server.url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def live_server_without_nagle():
+    """The live server sends each response's headers and body in separate writes; with Nagle's algorithm
+    on, a client that keeps the connection open (requests.Session, the app's FHIR client) waits ~40 ms for
+    the body of every response (delayed ACK). TCP_NODELAY on the server's connections, as gunicorn sets."""
+    from django.core.servers.basehttp import ThreadedWSGIServer
+    from django.test.testcases import LiveServerThread
+
+    class NoDelayServer(ThreadedWSGIServer):
+        def get_request(self):
+            connection, address = super().get_request()
+            connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            return connection, address
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(LiveServerThread, "server_class", NoDelayServer)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def post_flush_rows_copied():
+    """Each transactional test's flush gets its content types and permissions back by a copy of the rows
+    (tests/flushing.py), not by post_migrate's ~150 queries."""
+    from django.core.management.commands import flush
+
+    from tests.flushing import emit_post_migrate
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(flush, "emit_post_migrate_signal", emit_post_migrate)
+        yield
 
 
 @pytest.fixture(autouse=True)

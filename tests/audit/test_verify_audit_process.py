@@ -16,12 +16,18 @@ for n in range({EVENTS}):
 """
 
 
-@pytest.fixture
-def app(tmp_path, migrated_sqlite):
-    app = SqliteApp(tmp_path, migrated_sqlite)
+@pytest.fixture(scope="module")
+def chained_sqlite(tmp_path_factory, migrated_sqlite):
+    """A migrated file holding a chain of EVENTS events, written by a process of its own (a template)."""
+    app = SqliteApp(tmp_path_factory.mktemp("audit-chain"), migrated_sqlite)
     written = app.manage("shell", "-c", WRITE_CHAIN)
     assert written.returncode == 0, written.stderr[-2000:]
-    return app
+    return app.database
+
+
+@pytest.fixture
+def app(tmp_path, chained_sqlite):
+    return SqliteApp(tmp_path, chained_sqlite)
 
 
 def tamper(app, seq: int) -> None:

@@ -92,10 +92,14 @@ class SqliteApp:
         self.processes[name] = process
         return process
 
-    def web(self) -> None:
-        """runserver, as Procfile.dev starts it (threaded), once it answers."""
+    def web(self, *, wait: bool = True) -> None:
+        """runserver, as Procfile.dev starts it (threaded); with `wait`, once it answers."""
         port = self.url.rsplit(":", 1)[1]
         self.start("web", sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}")
+        if wait:
+            self.wait_for_web()
+
+    def wait_for_web(self) -> None:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.processes["web"].poll() is not None:
@@ -123,12 +127,15 @@ class SqliteApp:
         return (self.folder / f"{name}.log").read_text(errors="replace")
 
     def stop(self) -> None:
+        """SIGTERM, then SIGKILL to whatever still runs a second later: the test is over, and a Celery
+        worker's warm shutdown alone takes seconds."""
         for process in self.processes.values():
             if process.poll() is None:
                 process.terminate()
+        deadline = time.monotonic() + 1
         for process in self.processes.values():
             try:
-                process.wait(timeout=10)
+                process.wait(timeout=max(deadline - time.monotonic(), 0.01))
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()

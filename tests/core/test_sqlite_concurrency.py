@@ -51,9 +51,10 @@ def _syncs(app) -> list[str]:
 
 def test_parallel_chart_loads_after_a_token_expiry_while_the_worker_syncs_never_fail(sqlite_app):
     app = sqlite_app
-    app.seed()
-    app.web()
+    app.web(wait=False)  # both start while the sandbox is seeded; no task is sent before it is
     app.worker()
+    app.seed()
+    app.wait_for_web()
     app.send(SYNC_CONNECTION, "sandbox")
     for patient in PATIENTS:
         app.send(SYNC_PATIENT, "sandbox", patient)
