@@ -31,4 +31,4 @@ def text(value, limit: int = NAME_LIMIT) -> str:
     if not isinstance(value, str):
         return ""
     value = _BIDI.sub("", _CONTROLS.sub("", _NOT_CHARACTERS.sub(REPLACEMENT, value)))
-    return _WHITESPACE.sub(" ", value).strip()[:limit]
+    return _WHITESPACE.sub(" ", value).strip()[:limit].rstrip()  # a cut may end on a folded space

@@ -20,7 +20,7 @@ class Unparseable(ValueError):
 
 def text(value, limit: int = TEXT_LIMIT) -> str:
     """A string stripped and cut to `limit`; anything else is ""."""
-    return value.strip()[:limit] if isinstance(value, str) else ""
+    return value.strip()[:limit].rstrip() if isinstance(value, str) else ""  # a cut may end on a space
 
 
 def code(value) -> str:

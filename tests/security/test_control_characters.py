@@ -17,7 +17,7 @@ from datetime import date
 from functools import cache
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from smartapp.chart import coding, sections
@@ -79,6 +79,7 @@ def assert_safe(value) -> None:
 # -- the readers -------------------------------------------------------------------------------------
 @FAST
 @given(value=hostile_text, limit=st.integers(1, 600))
+@example(value="000000\t\ufdd0", limit=7)  # the cut fell just after a folded tab
 def test_text_leaves_no_control_bidi_control_or_non_character(value, limit):
     shown = coding.text(value, limit)
 
