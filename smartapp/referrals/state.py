@@ -162,9 +162,9 @@ def _no_show(items: list[EvidenceFacts]) -> FollowUp | None:
 
 def _by_due_date(referral: ReferralFacts, today: date) -> FollowUp:
     if referral.due_date is None:
-        return FollowUp(PENDING, "No due date")
+        return FollowUp(PENDING, "No follow-up recorded; no due date")
     state = OVERDUE if referral.due_date < today else PENDING
-    return FollowUp(state, f"Due {_day(referral.due_date)}")
+    return FollowUp(state, f"No follow-up recorded; due {_day(referral.due_date)}")
 
 
 def _appointments(items: list[EvidenceFacts], statuses) -> list[EvidenceFacts]:

@@ -96,10 +96,11 @@ SEEN_INFERRED = appointment("fulfilled", -3, link=INFERRED)
         ("active", [appointment("noshow", -9), appointment("booked", 9, "Appointment/a-2")], "scheduled",
          "Appointment booked for 10 Jun 2025"),
         ("active", [appointment("noshow", -9), appointment("booked", -2, "Appointment/a-2")], "pending",
-         "Due 1 Jul 2025"),
-        ("active", [appointment("booked", -2)], "pending", "Due 1 Jul 2025"),
-        ("active", [appointment("cancelled", 5), task("requested")], "pending", "Due 1 Jul 2025"),
-        ("active", [], "pending", "Due 1 Jul 2025"),
+         "No follow-up recorded; due 1 Jul 2025"),
+        ("active", [appointment("booked", -2)], "pending", "No follow-up recorded; due 1 Jul 2025"),
+        ("active", [appointment("cancelled", 5), task("requested")], "pending",
+         "No follow-up recorded; due 1 Jul 2025"),
+        ("active", [], "pending", "No follow-up recorded; due 1 Jul 2025"),
     ],
 )  # fmt: skip
 def test_it_follows_the_documented_precedence(status, evidence, state, reason):
@@ -111,7 +112,10 @@ def test_it_says_overdue_once_the_due_date_has_passed_with_nothing_scheduled():
     referral = replace(REFERRAL, due_date=date(2025, 5, 31))
     assert follow_up(referral, [task("requested")], today=TODAY).state == "overdue"
     assert follow_up(referral, [task("requested")], today=date(2025, 5, 31)).state == "pending"
-    assert follow_up(replace(referral, due_date=None), [], today=TODAY).reason == "No due date"
+    assert (
+        follow_up(replace(referral, due_date=None), [], today=TODAY).reason
+        == "No follow-up recorded; no due date"
+    )
 
 
 def test_it_ignores_evidence_entered_in_error():
