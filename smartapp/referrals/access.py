@@ -8,10 +8,13 @@ browser's open coordinator launches, and a referral of any other connection is "
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 
 from smartapp.audit.services import audit_record
 from smartapp.launch.complete import SESSION_LAUNCHES
 from smartapp.launch.models import Launch
+
+from .models import Referral
 
 
 @dataclass(frozen=True)
@@ -77,3 +80,19 @@ def chart_launch_for(request, *, connection: str, patient_id: str) -> Launch | N
         .order_by("-created_at")
         .first()
     )
+
+
+def referral_for(request, coordinator: Coordinator, pk: int) -> Referral:
+    """The referral `pk` of one of the coordinator's connections; 404, audited, for any other."""
+    referral = Referral.objects.filter(pk=pk, connection__in=coordinator.connections).first()
+    if referral is None:
+        coordinator.audit(
+            request, action="access.denied", outcome="referral_not_found", detail={"referral": pk}
+        )
+        raise Http404("No such referral.")
+    return referral
+
+
+def patient_id_of(referral: Referral) -> str:
+    """The FHIR id of the referral's patient ("" when it has none): what audit events and the page show."""
+    return referral.patient_ref.partition("/")[2]

@@ -16,12 +16,11 @@ from django.views.decorators.http import require_POST
 from smartapp.core.roles import requires_role
 
 from . import actions
-from .access import Coordinator, coordinator_for
+from .access import Coordinator, coordinator_for, patient_id_of, referral_for
 from .action_forms import ReferralActionForm, spelled
 from .forms import WorklistFilterForm
 from .presenter import query_string
 from .selectors import TeamMember, care_team
-from .views import _patient_id, _referral_for
 
 
 @requires_role("coordinator")
@@ -47,12 +46,13 @@ def bulk_action(request):
 def referral_action(request, pk: int):
     """An action on one referral, from its page; back to its page."""
     coordinator = coordinator_for(request)
-    referral = _referral_for(request, coordinator, pk)
+    referral = referral_for(request, coordinator, pk)
     form, team = _form(request, coordinator)
     if not form.is_valid():
         messages.error(request, form.problems())
     else:
-        _run(request, coordinator, form.cleaned_data, [referral.pk], team, patient_ref=_patient_id(referral))
+        patient = patient_id_of(referral)
+        _run(request, coordinator, form.cleaned_data, [referral.pk], team, patient_ref=patient)
     return _see_other(f"/referrals/{referral.pk}/#work")
 
 

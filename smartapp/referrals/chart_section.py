@@ -88,11 +88,9 @@ def follow_up_section(*, connection: str, patient_id: str, today: date) -> Follo
 
 def _patient_referrals(connection: str, patient_id: str):
     done = ~Q(closed_reason="") | Q(state__in=DONE_STATES)
+    # The stored worklist rank, with what is done last of all.
     rank = Case(
-        When(done, then=Value(len(WORKLIST_RANK) + 1)),
-        *(When(state=state, then=Value(position)) for state, position in WORKLIST_RANK.items()),
-        default=Value(len(WORKLIST_RANK)),
-        output_field=IntegerField(),
+        When(done, then=Value(len(WORKLIST_RANK) + 1)), default=F("state_rank"), output_field=IntegerField()
     )
     return (
         Referral.objects.filter(connection=connection, patient_ref=f"Patient/{patient_id}")

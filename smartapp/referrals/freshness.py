@@ -83,7 +83,7 @@ def connection_freshness(connections, *, now: datetime | None = None) -> list[Fr
     claims = {claim.connection: claim for claim in SyncClaim.objects.filter(connection__in=list(connections))}
     now, interval = now or timezone.now(), sync_interval()
     return [
-        freshness_of(name, claims.get(name), now=now, interval=interval, title=_title(name))
+        freshness_of(name, claims.get(name), now=now, interval=interval, title=connection_title(name))
         for name in connections
     ]
 
@@ -118,6 +118,7 @@ def sync_interval() -> timedelta:
     )
 
 
-def _title(name: str) -> str:
+def connection_title(name: str) -> str:
+    """The EHR's title ("Sandbox EHR (synthetic patients)"), or the registration's name without one."""
     config = configs.by_name(name)
     return config.title if config is not None and config.title else name

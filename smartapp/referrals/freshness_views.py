@@ -18,7 +18,7 @@ from smartapp.core.roles import requires_role
 from smartapp.ehr import configs
 
 from .access import coordinator_for
-from .freshness import Freshness, connection_freshness
+from .freshness import Freshness, connection_freshness, connection_title
 from .sync_now import BROKER_UNAVAILABLE, NOT_SET_UP, RATE_LIMITED, REQUESTED, min_interval, sync_now_request
 
 MESSAGES = {
@@ -59,8 +59,7 @@ def sync_now(request, config_name: str):
         ),
     )
     level, text = MESSAGES[outcome]
-    title = getattr(configs.by_name(connection), "title", "") or connection
-    messages.add_message(request, level, text.format(title=title, minutes=_minutes()))
+    messages.add_message(request, level, text.format(title=connection_title(connection), minutes=_minutes()))
     response = HttpResponseRedirect("/referrals/")
     response.status_code = 303  # See Other: reloading the worklist does not resend the POST
     response["Cache-Control"] = "no-store"

@@ -56,7 +56,7 @@ def care_team(*, connections: Iterable[str]) -> list[TeamMember]:
         TeamMember(
             user_id=user_id,
             label=person_named(
-                name=m.get("member_name"), fhir_user=m["member_fhir_user"] or m["fhir_user"]
+                name=m["member_name"], fhir_user=m["member_fhir_user"] or m["fhir_user"]
             ).label,
             connections=tuple(sorted(m["connections"])),
         )
@@ -118,4 +118,4 @@ def referral_work(referral: Referral, *, today: date) -> Work:
 def _person(row: dict, user_field: str, prefix: str) -> Person | None:
     if row[user_field] is None:
         return None
-    return person_named(name=row.get(f"{prefix}_name"), fhir_user=row[f"{prefix}_fhir_user"])
+    return person_named(name=row[f"{prefix}_name"], fhir_user=row[f"{prefix}_fhir_user"])

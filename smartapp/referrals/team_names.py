@@ -1,10 +1,9 @@
 """smartapp's own users by name (coordinators, outreach authors, owners): the EHR's name of their identity
-(launch.Identity.display_name, when the launch app records one), else their FHIR reference, labelled as a
+(launch.Identity.display_name), else their FHIR reference, labelled as a
 reference, never passed off as a name. (people.py names the EHR's people in FHIR resources.)"""
 
 from dataclasses import dataclass
 
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import OuterRef, Subquery
 
 from smartapp.launch.models import Identity
@@ -29,24 +28,15 @@ def person_named(*, name: str | None, fhir_user: str | None) -> Person:
 
 def signed_in_person(launch) -> Person:
     """The person of a launch: the name the launch recorded for its identity, else its fhirUser."""
-    return person_named(name=getattr(launch, "display_name", ""), fhir_user=launch.fhir_user)
+    return person_named(name=launch.display_name, fhir_user=launch.fhir_user)
 
 
 def identity_annotations(user_field: str, prefix: str) -> dict[str, Subquery]:
     """Subqueries naming the user in `user_field` of each row, from their first EHR identity:
-    `<prefix>_name` (when identities have names) and `<prefix>_fhir_user`. For `.annotate(**...)`, so
-    that no row needs a query of its own."""
+    `<prefix>_name` and `<prefix>_fhir_user`. For `.annotate(**...)`, so that no row needs a query of its
+    own."""
     identity = Identity.objects.filter(user_id=OuterRef(user_field)).order_by("pk")
-    values = {f"{prefix}_fhir_user": Subquery(identity.values("fhir_user")[:1])}
-    if _identity_has_names():
-        values[f"{prefix}_name"] = Subquery(identity.values("display_name")[:1])
-    return values
-
-
-def _identity_has_names() -> bool:
-    # The launch app may not record names: then every person is shown by reference.
-    try:
-        Identity._meta.get_field("display_name")
-    except FieldDoesNotExist:
-        return False
-    return True
+    return {
+        f"{prefix}_fhir_user": Subquery(identity.values("fhir_user")[:1]),
+        f"{prefix}_name": Subquery(identity.values("display_name")[:1]),
+    }

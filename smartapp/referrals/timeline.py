@@ -87,7 +87,7 @@ def outreach_notes(referral: Referral) -> list[NoteRow]:
     return [
         NoteRow(
             created_at=note.created_at,
-            author=person_named(name=getattr(note, "author_name", ""), fhir_user=note.author_fhir_user),
+            author=person_named(name=note.author_name, fhir_user=note.author_fhir_user),
             contacted=note.contacted,
             text=note.text,
         )

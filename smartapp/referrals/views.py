@@ -4,22 +4,21 @@ for referrals of the EHR connections they signed in from (access.py). Every resp
 import secrets
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
+from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from smartapp.core.roles import requires_role
-from smartapp.ehr import configs
 
-from .access import Coordinator, chart_launch_for, coordinator_for
+from .access import Coordinator, chart_launch_for, coordinator_for, patient_id_of, referral_for
 from .action_forms import action_context
 from .credential_backoff import refused_connections
 from .export import csv_lines
 from .follow_up_rules import rule_description
 from .forms import NOTE_MAX, OutreachNoteForm, WorklistFilterForm
-from .freshness import connection_freshness
+from .freshness import connection_freshness, connection_title
 from .models import Referral
 from .outreach import OutreachKeyReused, outreach_note_add
 from .presenter import list_heading, page_links, query_string, sort_links, state_tabs
@@ -64,7 +63,7 @@ def worklist(request):
         "pages": page_links(chosen, page),
         "refused_syncs": _refused_syncs(coordinator.connections),
         "freshness": connection_freshness(coordinator.connections),
-        "ehr_titles": [_title(name) for name in coordinator.connections],
+        "ehr_titles": [connection_title(name) for name in coordinator.connections],
         **action_context(team=care_team(**scope), today=today),
         "shows": list(SHOW.items()),
         "heading": list_heading(chosen),
@@ -76,12 +75,7 @@ def worklist(request):
 
 def _refused_syncs(connections) -> list[tuple[str, object]]:
     """(EHR title, since) of the connections whose sync credentials the EHR refused: the worklist is stale."""
-    return [(_title(name), since) for name, since in refused_connections(connections).items()]
-
-
-def _title(connection: str) -> str:
-    """The EHR's title ("Sandbox EHR (synthetic patients)"), or the registration's name without one."""
-    return getattr(configs.by_name(connection), "title", "") or connection
+    return [(connection_title(name), since) for name, since in refused_connections(connections).items()]
 
 
 @requires_role("coordinator")
@@ -89,7 +83,7 @@ def _title(connection: str) -> str:
 @require_GET
 def detail(request, pk: int):
     coordinator = coordinator_for(request)
-    referral = _referral_for(request, coordinator, pk)
+    referral = referral_for(request, coordinator, pk)
     form = OutreachNoteForm(initial={"idempotency_key": secrets.token_urlsafe(24)})
     return _detail_page(request, coordinator, referral, form)
 
@@ -100,7 +94,7 @@ def detail(request, pk: int):
 def outreach_add(request, pk: int):
     """Add an outreach note (CSRF-checked). A resubmitted form carries the same key: still one note."""
     coordinator = coordinator_for(request)
-    referral = _referral_for(request, coordinator, pk)
+    referral = referral_for(request, coordinator, pk)
     form = OutreachNoteForm(request.POST)
     if not form.is_valid():
         return _detail_page(request, coordinator, referral, form, status=400)
@@ -115,7 +109,7 @@ def outreach_add(request, pk: int):
                 request,
                 action="referrals.outreach",
                 outcome="contacted" if note.contacted else "noted",
-                patient_ref=_patient_id(referral),
+                patient_ref=patient_id_of(referral),
                 detail={"referral": referral.pk, "note": note.pk, "chars": len(note.text)},
             ),
         )
@@ -148,20 +142,9 @@ def export_csv(request):
     return _no_store(response)
 
 
-def _referral_for(request, coordinator: Coordinator, pk: int) -> Referral:
-    """The referral `pk` of one of the coordinator's connections; 404, audited, for any other."""
-    referral = Referral.objects.filter(pk=pk, connection__in=coordinator.connections).first()
-    if referral is None:
-        coordinator.audit(
-            request, action="access.denied", outcome="referral_not_found", detail={"referral": pk}
-        )
-        raise Http404("No such referral.")
-    return referral
-
-
 def _detail_page(request, coordinator: Coordinator, referral: Referral, form, *, status: int = 200):
     today = timezone.localdate()
-    patient_id = _patient_id(referral)
+    patient_id = patient_id_of(referral)
     coordinator.audit(
         request,
         action="referrals.view",
@@ -169,7 +152,6 @@ def _detail_page(request, coordinator: Coordinator, referral: Referral, form, *,
         patient_ref=patient_id,
         detail={"referral": referral.pk},
     )
-    config = configs.by_name(referral.connection)
     context = {
         "launch": coordinator.launch,
         "referral": referral,
@@ -180,7 +162,7 @@ def _detail_page(request, coordinator: Coordinator, referral: Referral, form, *,
         "form": form,
         "note_max": NOTE_MAX,
         "fresh_key": secrets.token_urlsafe(24),  # replaces a key that did not validate
-        "ehr_title": config.title if config else referral.connection,
+        "ehr_title": connection_title(referral.connection),
         "follow_up_rule": rule_description(configured_rules(), referral.follow_up_rule),
         "chart_launch": chart_launch_for(request, connection=referral.connection, patient_id=patient_id),
         # The care team's work on it (templates/referrals/_work.html): owner, next action, snooze, close.
@@ -188,8 +170,3 @@ def _detail_page(request, coordinator: Coordinator, referral: Referral, form, *,
         **action_context(team=care_team(connections=coordinator.connections), today=today),
     }
     return _no_store(render(request, "referrals/detail.html", context, status=status))
-
-
-def _patient_id(referral: Referral) -> str:
-    """The FHIR id of the referral's patient ("" when it has none): what audit events and the page show."""
-    return referral.patient_ref.partition("/")[2]

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from .models import BEFORE_TRACKING, CLOSE_REASONS, OutreachNote, Referral
@@ -284,7 +284,4 @@ def _with_last_outreach(query: QuerySet) -> QuerySet:
 
 
 def _with_owner(query: QuerySet) -> QuerySet:
-    names = identity_annotations("owner_id", "owner")
-    return query.annotate(
-        owner_fhir_user=names["owner_fhir_user"], owner_name=names.get("owner_name", Value(""))
-    )
+    return query.annotate(**identity_annotations("owner_id", "owner"))
