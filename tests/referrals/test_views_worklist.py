@@ -104,6 +104,13 @@ def test_days_overdue_are_blank_when_not_due_or_done(client, coordinator):
     assert [row.days_overdue for row in client.get("/referrals/").context["rows"]] == [None, None, None]
 
 
+def test_a_closed_item_is_never_counted_overdue(client, coordinator):
+    dashboard.referral(state="overdue", due_in_days=-30, closed_reason="before_tracking")
+    dashboard.referral(state="overdue", due_in_days=-3, closed_reason="reached")
+    rows = client.get("/referrals/?show=all").context["rows"]
+    assert [(row.state, row.days_overdue) for row in rows] == [("overdue", None), ("overdue", None)]
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
