@@ -57,6 +57,7 @@ _FIELDS = frozenset(
         "notes",
         "backend",
         "tracking_days",
+        "group_id",
     ]
 )
 _BACKEND_FIELDS = frozenset(["client_id", "client_id_env", "client_auth"])
@@ -86,6 +87,9 @@ class LaunchConfig:
     embedding_origins: tuple[str, ...] = ()  # origins that may frame the app (only with embedding "iframe")
     # The referral worklists' lookback (referrals/horizon.py); None: settings.REFERRAL_TRACKING_DAYS.
     tracking_days: int | None = None
+    # The FHIR Group of the patients the background sync follows (Bulk Data `$export` on a Group, or the
+    # panel of a per-patient sync); "" when the EHR has none for this app (ehr/population/).
+    group_id: str = ""
 
     @property
     def enabled(self) -> bool:
@@ -217,7 +221,15 @@ def _parse(path: Path) -> LaunchConfig:
         coordinators=frozenset(data.get("coordinators", [])), embedding=embedding,
         source=source, backend_client_id=backend_client_id if client_id else "",
         embedding_origins=embedding_origins, tracking_days=_tracking_days(source, data),
+        group_id=_group_id(source, data),
     )  # fmt: skip
+
+
+def _group_id(source: str, data: dict) -> str:
+    group_id = data.get("group_id", "")
+    if not isinstance(group_id, str) or (group_id and not re.fullmatch(r"[A-Za-z0-9\-.]{1,64}", group_id)):
+        _fail(source, "`group_id` must be a FHIR id (letters, digits, - and ., up to 64)")
+    return group_id
 
 
 def _tracking_days(source: str, data: dict) -> int | None:

@@ -77,6 +77,9 @@ class ClientProfile(models.Model):
     # Scopes the client may be granted, space-separated SMART scopes; empty means any valid scope.
     allowed_scopes = models.TextField(blank=True)
     launch_url = models.URLField(max_length=500, blank=True)
+    # The vendor emulation (smartapp/sandbox/vendors/) this client is registered under: it may authorize
+    # only at that vendor's endpoints. "" = the plain sandbox.
+    vendor = models.CharField(max_length=16, blank=True)
 
     def __str__(self):
         return f"profile of {self.application_id}"
@@ -91,6 +94,9 @@ class TokenContext(models.Model):
     patient_id = models.CharField(max_length=64, blank=True)
     encounter_id = models.CharField(max_length=64, blank=True)
     fhir_user = models.CharField(max_length=128, blank=True)
+    # The vendor emulation and tenant the token was issued by: it reads only that FHIR base. "" = plain.
+    vendor = models.CharField(max_length=16, blank=True)
+    tenant = models.CharField(max_length=64, blank=True)
 
     def __str__(self):
         return f"context of {self.access_token_id}"
@@ -121,3 +127,32 @@ class Fault(models.Model):
 
     def __str__(self):
         return f"{self.kind}={self.value}"
+
+
+class ExportJob(models.Model):
+    """A FHIR Bulk Data `$export` job (https://hl7.org/fhir/uv/bulkdata/export.html), run by the sandbox."""
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in-progress"
+        COMPLETE = "complete"
+        FAILED = "failed"
+        DELETED = "deleted"
+
+    job_id = models.CharField(max_length=64, unique=True)  # opaque, in the status URL
+    client_id = models.CharField(max_length=255)
+    vendor = models.CharField(max_length=16, blank=True)
+    tenant = models.CharField(max_length=64, blank=True)
+    group_id = models.CharField(max_length=64, blank=True)  # "" = a system-level export
+    params = models.JSONField(default=dict)  # _type, _since, _typeFilter as asked
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_PROGRESS)
+    transaction_time = models.DateTimeField()
+    ready_at = models.DateTimeField()  # polls before this answer 202 with Retry-After
+    output = models.JSONField(default=list)  # the manifest's `output` entries once complete
+    error = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["client_id", "status"], name="sandbox_export_client")]
+
+    def __str__(self):
+        return f"export {self.job_id}"

@@ -9,7 +9,7 @@ REFERENCE_LIST = "reference-list"  # a " Type/id " column
 IDS = "ids"  # the fhir_id column
 
 # Types outside the Patient compartment: a patient-level scope for them is not limited to one patient.
-COMPARTMENTLESS = frozenset({"Practitioner", "PractitionerRole", "Organization", "Medication"})
+COMPARTMENTLESS = frozenset({"Practitioner", "PractitionerRole", "Organization", "Medication", "Group"})
 # Types that can be read but not searched.
 READ_ONLY = frozenset({"Binary"})
 
@@ -28,6 +28,7 @@ SEARCH_PARAMS: dict[str, dict[str, tuple[str, str]]] = {
     "PractitionerRole": {**_COMMON},
     "Organization": {**_COMMON},
     "Medication": {**_COMMON},
+    "Group": {**_COMMON},  # patient panels, for Bulk Data `$export` (smartapp/sandbox/bulk/)
     "Binary": {},
     "MedicationRequest": {**_COMMON, **_PATIENT, **_STATUS, **_CATEGORY, **_DATE, **_BASED_ON},
     "MedicationStatement": {**_COMMON, **_PATIENT, **_STATUS, **_CATEGORY, **_DATE},

@@ -30,6 +30,9 @@ class Call:
 
     bearer: Bearer | None
     faults: dict[str, str]
+    # The vendor emulation whose base the request came to (smartapp/sandbox/vendors/); "" = plain sandbox.
+    vendor: str = ""
+    tenant: str = ""  # the tenant id of a tenant-scoped base (Oracle), else ""
 
 
 def fhir_endpoint(*, methods: tuple[str, ...] = ("GET",), public: bool = False):
@@ -39,6 +42,9 @@ def fhir_endpoint(*, methods: tuple[str, ...] = ("GET",), public: bool = False):
         @csrf_exempt  # bearer-token API: no cookies authenticate it, so no CSRF risk
         @wraps(view)
         def handle(request, **kwargs):
+            # Set by the vendor bases' URL includes (smartapp/sandbox/urls.py), absent on the plain base.
+            request.sandbox_vendor = kwargs.pop("vendor", "")
+            request.sandbox_tenant = kwargs.pop("tenant", "")
             response = _answer(request, view, methods, public, kwargs)
             response["Cache-Control"] = "no-store"
             return response
@@ -66,7 +72,7 @@ def _answer(request, view, methods, public, kwargs):
         if rejection is not None:
             raise _unauthorized(rejection)
         _raise_injected(injected)
-        return view(request, Call(bearer, injected), **kwargs)
+        return view(request, Call(bearer, injected, request.sandbox_vendor, request.sandbox_tenant), **kwargs)
     except FhirError as error:
         return outcome_response(error)
     except Exception:
