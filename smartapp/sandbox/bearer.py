@@ -7,6 +7,7 @@ from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 
 from smartapp.sandbox import faults
+from smartapp.sandbox.base_url import vendor_of
 from smartapp.sandbox.smart_scopes import ClinicalScope, clinical_scopes
 
 _TOKEN_FAULTS = frozenset({faults.TOKEN_EXPIRED, faults.TOKEN_REVOKED})
@@ -46,11 +47,22 @@ def bearer_for(request, *, fault_kinds=frozenset()) -> tuple[Bearer, dict[str, s
     token = (
         get_access_token_model()
         .objects.filter(token_checksum=_checksum(value.strip()))
-        .values("expires", "scope", "application__client_id", "smart__patient_id", "smart__fhir_user")
+        .values(
+            "expires",
+            "scope",
+            "application__client_id",
+            "smart__patient_id",
+            "smart__fhir_user",
+            "smart__vendor",
+            "smart__tenant",
+        )
         .first()
     )
     if token is None:
         raise BearerRejected("unknown token")
+    # A token reads only the FHIR base (vendor emulation and tenant) whose authorization server issued it.
+    if (token["smart__vendor"] or "", token["smart__tenant"] or "") != vendor_of(request):
+        raise BearerRejected("token not issued for this FHIR base")
     client_id = token["application__client_id"] or ""
     injected = faults.active(request, client_id=client_id, kinds=_TOKEN_FAULTS | fault_kinds)
     if token["expires"] <= timezone.now() or faults.TOKEN_EXPIRED in injected:

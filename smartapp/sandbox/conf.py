@@ -38,6 +38,11 @@ SANDBOX_APP_ORIGINS = _env.list(
     "SANDBOX_APP_ORIGINS", default=["http://127.0.0.1:8000", "http://localhost:8000"]
 )
 
+# Bulk Data $export (smartapp/sandbox/bulk/): how long a job takes before its manifest is ready, and how
+# many NDJSON lines one output file holds at most.
+SANDBOX_EXPORT_SECONDS = _env.float("SANDBOX_EXPORT_SECONDS", default=1.0)
+SANDBOX_EXPORT_FILE_LINES = _env.int("SANDBOX_EXPORT_FILE_LINES", default=10_000)
+
 # django-oauth-toolkit's models are swappable; the sandbox uses the stock ones and names them for migrations.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"

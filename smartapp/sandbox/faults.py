@@ -24,6 +24,10 @@ FHIR_503 = "fhir_503"
 TOKEN_EXPIRED = "token_expired"  # the bearer token is treated as expired (401)
 TOKEN_REVOKED = "token_revoked"  # the bearer token is treated as revoked (401)
 NEXT_BROKEN = "next_broken"  # search bundles carry a `next` link that leads nowhere
+# Bulk Data $export faults (smartapp/sandbox/bulk/), decided when the job is kicked off or a file is read.
+EXPORT_FAILED = "export_failed"  # the job ends in error: its status URL answers 500 with an OperationOutcome
+EXPORT_FILE_EXPIRED = "export_file_expired"  # the job's file URLs answer 410 Gone: start a new export
+EXPORT_SLOW = "export_slow"  # value: seconds the job takes before its manifest is ready
 # Launch errors of SMART's reference launcher.
 AUTH_INVALID_CLIENT_ID = "auth_invalid_client_id"
 AUTH_INVALID_REDIRECT_URI = "auth_invalid_redirect_uri"
@@ -40,6 +44,9 @@ KINDS = frozenset(
         TOKEN_EXPIRED,
         TOKEN_REVOKED,
         NEXT_BROKEN,
+        EXPORT_FAILED,
+        EXPORT_FILE_EXPIRED,
+        EXPORT_SLOW,
         AUTH_INVALID_CLIENT_ID,
         AUTH_INVALID_REDIRECT_URI,
         AUTH_INVALID_SCOPE,

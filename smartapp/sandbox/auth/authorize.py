@@ -12,7 +12,8 @@ from smartapp.sandbox import faults
 from smartapp.sandbox.auth import launch, who
 from smartapp.sandbox.auth.patients import find_patients
 from smartapp.sandbox.auth.server import SmartServer
-from smartapp.sandbox.base_url import fhir_base, same_base
+from smartapp.sandbox.base_url import PATHS, fhir_base, same_base, vendor_of
+from smartapp.sandbox.vendors import rules_for
 
 _AUTH_FAULTS = {faults.AUTH_INVALID_CLIENT_ID, faults.AUTH_INVALID_REDIRECT_URI, faults.AUTH_INVALID_SCOPE}
 _PAGE_FAULTS = {
@@ -33,9 +34,15 @@ class SmartAuthorizationView(BaseAuthorizationView):
 
     def dispatch(self, request, *args, **kwargs):
         if not who.is_standalone(request):
+            _sso_from_launch(request)
             return super().dispatch(request, *args, **kwargs)
         self.oauth2_data = {}  # BaseAuthorizationView.dispatch, without LoginRequiredMixin's sign-in check
         return View.dispatch(self, request, *args, **kwargs)
+
+    def get_login_url(self):
+        """The sign-in page of the authorization server the request came to (on its own host)."""
+        vendor, tenant = vendor_of(self.request)
+        return PATHS[vendor][1].format(tenant=tenant) + "/login/"
 
     def get(self, request, *args, **kwargs):
         return self._authorize(request, chosen_patient="")
@@ -93,6 +100,18 @@ def _check_request(request, oauth_request, injected) -> None:
         raise errors.InvalidRequestError(
             description="aud must be this sandbox's FHIR base URL.", request=oauth_request
         )
+
+
+def _sso_from_launch(request) -> None:
+    """On a separate authorization host (Oracle's authorization.cerner.com), nobody is signed in to the
+    sandbox: an EHR launch then acts for the user the launch was made for, as the EHR's single sign-on
+    would (assumption: https://fhir.cerner.com/authorization/ describes EHR launches without a second
+    sign-in). The launch value is unguessable and single-use (launch.py checks both)."""
+    if request.user.is_authenticated or not rules_for(vendor_of(request)[0]).separate_auth_host:
+        return
+    user = launch.launch_user(request.GET.get("launch", ""))
+    if user is not None:
+        request.user = user
 
 
 def _standalone_user(request) -> bool:

@@ -9,6 +9,7 @@ from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import get_application_model
 
 from smartapp.sandbox.models import ClientProfile
+from smartapp.sandbox.vendors import VENDORS
 
 Application = get_application_model()
 PUBLIC = Application.CLIENT_PUBLIC
@@ -37,14 +38,20 @@ def register(
     grant_type: str = AUTHORIZATION_CODE,
     name: str = "",
     skip_authorization: bool = True,
+    vendor: str = "",
 ) -> Registered:
     """Create or update the client `client_id` (idempotent: registering again updates it).
+
+    `vendor` registers it with a vendor emulation (smartapp/sandbox/vendors/): it then authorizes only at
+    that vendor's endpoints; "" = the plain sandbox.
 
     A confidential client registered without a secret or keys gets a generated secret, returned once.
     `jwks` is a JWKS document, or {"jwks_uri": url} for keys the client publishes itself.
     """
     if client_type not in (PUBLIC, CONFIDENTIAL):
         raise ValueError("client_type must be public or confidential")
+    if vendor and vendor not in VENDORS:
+        raise ValueError(f"vendor must be one of {', '.join(VENDORS)}")
     application = Application.objects.filter(client_id=client_id).first()
     created = application is None
     application = application or Application(client_id=client_id)
@@ -59,7 +66,7 @@ def register(
     application.algorithm = Application.RS256_ALGORITHM  # id_tokens are signed with the sandbox's RSA key
     _set_secret(application, client_type, secret)
     application.save()
-    _save_profile(application, jwks=jwks, scopes=scopes, launch_url=launch_url)
+    _save_profile(application, jwks=jwks, scopes=scopes, launch_url=launch_url, vendor=vendor)
     return Registered(application, created, generated)
 
 
@@ -74,8 +81,9 @@ def _set_secret(application, client_type: str, secret: str | None) -> None:
         application.hash_client_secret, application.client_secret = False, secrets.token_urlsafe(48)
 
 
-def _save_profile(application, *, jwks, scopes: str, launch_url: str) -> None:
+def _save_profile(application, *, jwks, scopes: str, launch_url: str, vendor: str) -> None:
     profile, _ = ClientProfile.objects.get_or_create(application=application)
+    profile.vendor = vendor
     if jwks is not None:
         profile.jwks = jwks
     profile.allowed_scopes = scopes

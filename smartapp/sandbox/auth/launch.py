@@ -30,6 +30,14 @@ def resolve(request, scopes, *, chosen_patient: str = "") -> SmartContext | None
     return _standalone_launch(request, scopes, identity, chosen_patient)
 
 
+def launch_user(value: str):
+    """The user an unused, unexpired EHR launch was made for, or None."""
+    earliest = timezone.now() - LAUNCH_LIFETIME
+    launch = LaunchContext.objects.filter(launch=value, used_at__isnull=True, created_at__gte=earliest)
+    row = launch.select_related("user").first() if value else None
+    return row.user if row is not None and row.user.is_active else None
+
+
 def default_style_url(request) -> str:
     return auth_url(request, "smart-style.json")
 

@@ -12,8 +12,10 @@ from oauth2_provider.views import IntrospectTokenView, RevokeTokenView, TokenVie
 
 from smartapp.sandbox import faults
 from smartapp.sandbox.auth.server import SmartServer
-from smartapp.sandbox.base_url import fhir_base
+from smartapp.sandbox.auth.validator import fhir_user_claim
+from smartapp.sandbox.base_url import vendor_of
 from smartapp.sandbox.models import TokenContext
+from smartapp.sandbox.vendors import rules_for
 
 # The launch errors of SMART's reference launcher that strike at the token endpoint, per grant type.
 _TOKEN_FAULTS = {
@@ -26,11 +28,34 @@ class SmartTokenView(TokenView):
     server_class = SmartServer
 
     def post(self, request, *args, **kwargs):
-        refused = _injected_refusal(request)
-        response = refused or super().post(request, *args, **kwargs)
+        rules = rules_for(vendor_of(request)[0])
+        refused = _grant_refusal(request, rules) or _injected_refusal(request)
+        response = refused or _without_rotation(request, rules, super().post(request, *args, **kwargs))
         response["Cache-Control"] = "no-store"
         response["Pragma"] = "no-cache"
         return response
+
+
+def _grant_refusal(request, rules):
+    """A vendor that offers no SMART Backend Services refuses the grant (RFC 6749 section 5.2)."""
+    if request.POST.get("grant_type") != "client_credentials" or rules.client_credentials:
+        return None
+    description = "This authorization server does not offer the client_credentials grant."
+    return JsonResponse({"error": "unsupported_grant_type", "error_description": description}, status=400)
+
+
+def _without_rotation(request, rules, response):
+    """A vendor that does not rotate refresh tokens answers a refresh with no refresh token: the one the
+    client holds stays valid (Oracle, https://fhir.cerner.com/authorization/)."""
+    if (
+        rules.refresh_rotates
+        or request.POST.get("grant_type") != "refresh_token"
+        or response.status_code != 200
+    ):
+        return response
+    data = json.loads(response.content)
+    data.pop("refresh_token", None)
+    return JsonResponse(data, status=response.status_code)
 
 
 def _injected_refusal(request):
@@ -84,6 +109,8 @@ class SmartIntrospectView(IntrospectTokenView):
         context = TokenContext.objects.filter(
             access_token__in=get_access_token_model().objects.filter(token_checksum=checksum)
         ).first()
+        if context is not None and (context.vendor, context.tenant) != vendor_of(request):
+            return JsonResponse({"active": False})  # another base's token is not one of this server's
         if context is not None:
             data.update(_context_claims(request, context))
         return JsonResponse(data)
@@ -92,5 +119,5 @@ class SmartIntrospectView(IntrospectTokenView):
 def _context_claims(request, context: TokenContext) -> dict:
     claims = {"patient": context.patient_id, "encounter": context.encounter_id}
     if context.fhir_user:
-        claims["fhirUser"] = f"{fhir_base(request)}/{context.fhir_user}"
+        claims["fhirUser"] = fhir_user_claim(request, context.fhir_user)
     return {name: value for name, value in claims.items() if value}

@@ -10,8 +10,9 @@ from smartapp.sandbox.auth import assertions
 from smartapp.sandbox.auth.context import SmartContext
 from smartapp.sandbox.auth.oauthlib_bridge import django_request
 from smartapp.sandbox.auth.scopes import scopes_permitted
-from smartapp.sandbox.base_url import auth_url, fhir_base
+from smartapp.sandbox.base_url import auth_url, fhir_base, vendor_of
 from smartapp.sandbox.models import TokenContext
+from smartapp.sandbox.vendors import rules_for
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 # sixty seconds: the context rides in the grant's `claims` JSON under this key, which is always
 # overwritten on the way in, so a client's own `claims` parameter can never set it.
 CONTEXT_CLAIM = "sandbox_smart_context"
+BASE_CLAIM = "sandbox_base"  # [vendor, tenant] of the authorization server that issued the code
 
 
 class SmartValidator(OAuth2Validator):
@@ -45,7 +47,8 @@ class SmartValidator(OAuth2Validator):
     def _create_authorization_code(self, request, code, expires=None):
         claims = request.claims if isinstance(request.claims, dict) else {}
         # The authorize view passes the context as a dict among the credentials (see authorize.py).
-        request.claims = {**claims, CONTEXT_CLAIM: getattr(request, "smart_context", None) or {}}
+        context = getattr(request, "smart_context", None) or {}
+        request.claims = {**claims, CONTEXT_CLAIM: context, BASE_CLAIM: list(_base_of(request))}
         return super()._create_authorization_code(request, code, expires)
 
     def validate_code(self, client_id, code, client, request, *args, **kwargs):
@@ -53,6 +56,8 @@ class SmartValidator(OAuth2Validator):
         if valid:
             claims = request.claims if isinstance(request.claims, dict) else {}
             request.smart_context = SmartContext.from_dict(claims.pop(CONTEXT_CLAIM, None))
+            # A code is exchanged only at the token endpoint of the authorization server that issued it.
+            valid = tuple(claims.pop(BASE_CLAIM, ("", ""))) == _base_of(request)
         return valid
 
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
@@ -61,7 +66,12 @@ class SmartValidator(OAuth2Validator):
             previous = request.refresh_token_instance.access_token
             stored = TokenContext.objects.filter(access_token=previous).first()
             request.smart_context = SmartContext.from_token_context(stored)
+            valid = stored is None or (stored.vendor, stored.tenant) == _base_of(request)
         return valid
+
+    def rotate_refresh_token(self, request):
+        """Per vendor: Oracle keeps the refresh token (https://fhir.cerner.com/authorization/)."""
+        return rules_for(_base_of(request)[0]).refresh_rotates
 
     def _create_access_token(self, expires, request, token, source_refresh_token=None):
         access_token = super()._create_access_token(expires, request, token, source_refresh_token)
@@ -71,6 +81,8 @@ class SmartValidator(OAuth2Validator):
             patient_id=context.patient_id,
             encounter_id=context.encounter_id,
             fhir_user=context.fhir_user,
+            vendor=_base_of(request)[0],
+            tenant=_base_of(request)[1],
         )
         return access_token
 
@@ -86,9 +98,19 @@ class SmartValidator(OAuth2Validator):
         if context is None or not context.fhir_user:
             return {}
         return {
-            "fhirUser": f"{fhir_base(django_request(request))}/{context.fhir_user}",
+            "fhirUser": fhir_user_claim(django_request(request), context.fhir_user),
             **_profile_names(getattr(request, "user", None)),
         }
+
+    # --- clients registered for a vendor emulation -------------------------------------------------
+    def _load_application(self, client_id, request):
+        """A client registered for a vendor emulation exists only at that vendor's endpoints (and a plain
+        one only at the plain sandbox's): elsewhere it is an unknown client."""
+        application = super()._load_application(client_id, request)
+        if application is not None and _client_vendor(application) != _base_of(request)[0]:
+            request.client = None
+            return None
+        return application
 
     # --- private_key_jwt client authentication -----------------------------------------------------
     def client_authentication_required(self, request, *args, **kwargs):
@@ -114,6 +136,24 @@ class SmartValidator(OAuth2Validator):
             return False
         request.client_id = client_id
         return self._load_application(client_id, request) is not None
+
+
+def fhir_user_claim(request, fhir_user: str) -> str:
+    """The `fhirUser` claim: absolute under the FHIR base, or relative where the vendor's is."""
+    vendor, _ = vendor_of(request)
+    return f"{fhir_base(request)}/{fhir_user}" if rules_for(vendor).fhir_user_absolute else fhir_user
+
+
+def _base_of(oauthlib_request) -> tuple[str, str]:
+    """(vendor, tenant) of the authorization server the oauthlib request came to."""
+    return vendor_of(django_request(oauthlib_request))
+
+
+def _client_vendor(application) -> str:
+    try:
+        return application.smart.vendor
+    except (AttributeError, ObjectDoesNotExist):
+        return ""
 
 
 def _profile_names(user) -> dict:

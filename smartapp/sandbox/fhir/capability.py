@@ -1,11 +1,14 @@
 """The sandbox's CapabilityStatement (https://hl7.org/fhir/R4/capabilitystatement.html).
 
+Under a vendor base it lists only what that vendor's table (smartapp/sandbox/vendors/) allows.
+
 Its security section advertises SMART's OAuth endpoints through the oauth-uris extension
 (https://hl7.org/fhir/smart-app-launch/conformance.html#using-cors).
 """
 
 from smartapp.sandbox.base_url import auth_url, fhir_base
 from smartapp.sandbox.fhir import catalog
+from smartapp.sandbox.vendors import rules_for
 
 OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
 _SECURITY_SERVICE = "http://terminology.hl7.org/CodeSystem/restful-security-service"
@@ -18,7 +21,7 @@ _OAUTH_ENDPOINTS = {
 PUBLISHED = "2025-01-01"
 
 
-def capability_statement(request) -> dict:
+def capability_statement(request, vendor: str = "") -> dict:
     """The CapabilityStatement of this server, with URLs for the host it was reached on."""
     return {
         "resourceType": "CapabilityStatement",
@@ -30,7 +33,7 @@ def capability_statement(request) -> dict:
         "implementation": {"description": "smartapp sandbox EHR", "url": fhir_base(request)},
         "fhirVersion": "4.0.1",
         "format": ["json"],
-        "rest": [{"mode": "server", "security": _security(request), "resource": _resources()}],
+        "rest": [{"mode": "server", "security": _security(request), "resource": _resources(vendor)}],
     }
 
 
@@ -51,18 +54,23 @@ def _security(request) -> dict:
     }
 
 
-def _resources() -> list[dict]:
-    return [_resource(resource_type) for resource_type in catalog.SUPPORTED_TYPES]
+def _resources(vendor: str) -> list[dict]:
+    searchable = rules_for(vendor).search
+    served = [t for t in catalog.SUPPORTED_TYPES if t in searchable or t in catalog.READ_ONLY]
+    return [_resource(resource_type, searchable.get(resource_type)) for resource_type in served]
 
 
-def _resource(resource_type: str) -> dict:
-    interactions = ["read"] if resource_type in catalog.READ_ONLY else ["read", "search-type"]
+def _resource(resource_type: str, rule) -> dict:
+    interactions = ["read"] if rule is None else ["read", "search-type"]
     entry = {"type": resource_type, "interaction": [{"code": code} for code in interactions]}
-    if resource_type not in catalog.READ_ONLY:
+    if rule is not None:
         entry["searchParam"] = [
             {"name": name, "type": catalog.FHIR_PARAM_TYPE[kind]}
             for name, (kind, _) in catalog.SEARCH_PARAMS[resource_type].items()
+            if name in rule.accepted
         ]
-    if includes := catalog.INCLUDES.get(resource_type):
-        entry["searchInclude"] = list(includes)
+        if rule.includes:
+            entry["searchInclude"] = [
+                i for i in catalog.INCLUDES.get(resource_type, {}) if i in rule.includes
+            ]
     return entry

@@ -12,6 +12,7 @@ from functools import wraps
 from django.views.decorators.csrf import csrf_exempt
 
 from smartapp.sandbox import faults
+from smartapp.sandbox.base_url import bind
 from smartapp.sandbox.bearer import Bearer, BearerRejected, bearer_for
 from smartapp.sandbox.fhir.outcomes import FhirError, outcome_response
 
@@ -43,8 +44,7 @@ def fhir_endpoint(*, methods: tuple[str, ...] = ("GET",), public: bool = False):
         @wraps(view)
         def handle(request, **kwargs):
             # Set by the vendor bases' URL includes (smartapp/sandbox/urls.py), absent on the plain base.
-            request.sandbox_vendor = kwargs.pop("vendor", "")
-            request.sandbox_tenant = kwargs.pop("tenant", "")
+            bind(request, kwargs.pop("vendor", ""), kwargs.pop("tenant", ""))
             response = _answer(request, view, methods, public, kwargs)
             response["Cache-Control"] = "no-store"
             return response

@@ -30,13 +30,31 @@ class Search:
     includes: list[tuple[str, str]] = field(default_factory=list)  # (element, target type)
     named_patients: set[str] = field(default_factory=set)
     pretty: bool = False
+    max_count: int = MAX_COUNT
+    token_scope: str = ""  # the FHIR base paging tokens are bound to (paging.py)
 
 
-def parse_search(resource_type: str, params: list[tuple[str, str]]) -> Search:
-    """Parse a type's search parameters, or raise FhirError(400)."""
+def parse_search(
+    resource_type: str,
+    params: list[tuple[str, str]],
+    *,
+    default_count: int = DEFAULT_COUNT,
+    max_count: int = MAX_COUNT,
+    token_scope: str = "",
+) -> Search:
+    """Parse a type's search parameters, or raise FhirError(400).
+
+    A vendor emulation passes its page sizes (a larger `_count` is clamped to `max_count`) and the scope
+    its paging tokens are bound to.
+    """
     known = catalog.SEARCH_PARAMS[resource_type]
     search = Search(
-        resource_type, Q(resource_type=resource_type), [p for p in params if p[0] != catalog.PAGE_TOKEN]
+        resource_type,
+        Q(resource_type=resource_type),
+        [p for p in params if p[0] != catalog.PAGE_TOKEN],
+        count=default_count,
+        max_count=max_count,
+        token_scope=token_scope,
     )
     for name, value in params:
         if name in catalog.RESULT_PARAMS:
@@ -92,11 +110,11 @@ def _reference_id(value: str, resource_type: str) -> str:
 
 def _apply_result_param(search: Search, name: str, value: str) -> None:
     if name == "_count":
-        search.count = min(_non_negative_int(value, name), MAX_COUNT)
+        search.count = min(_non_negative_int(value, name), search.max_count)
     elif name == "_include":
         search.includes += [i for i in _include(search.resource_type, value) if i not in search.includes]
     elif name == catalog.PAGE_TOKEN:
-        search.after_pk = read_page_token(value, search.resource_type)
+        search.after_pk = read_page_token(value, search.resource_type, search.token_scope)
     elif name == "_pretty":
         search.pretty = value == "true"
     # _format: the API answers JSON only.

@@ -12,6 +12,7 @@ from smartapp.sandbox.fhir.outcomes import FhirError, fhir_response
 from smartapp.sandbox.fhir.results import run_search
 from smartapp.sandbox.fhir.search import parse_search
 from smartapp.sandbox.models import Resource
+from smartapp.sandbox.vendors import emulation_for, enforce
 
 _READ_PARAMS = frozenset({"_format", "_pretty"})
 
@@ -19,13 +20,14 @@ _READ_PARAMS = frozenset({"_format", "_pretty"})
 @fhir_endpoint(public=True)
 def metadata(request, call: Call):
     """GET metadata: the CapabilityStatement; needs no token."""
-    return fhir_response(capability_statement(request), pretty=_pretty(request))
+    return fhir_response(capability_statement(request, call.vendor), pretty=_pretty(request))
 
 
 @fhir_endpoint()
 def read(request, call: Call, resource_type: str, fhir_id: str):
     """GET [type]/[id]; a Binary answers its raw content unless FHIR JSON is asked for."""
     _require_supported(resource_type)
+    enforce.require_type(call.vendor, resource_type, read=True)
     if unknown := set(request.GET) - _READ_PARAMS:
         raise FhirError(400, f"Unsupported parameter on read: {sorted(unknown)[0][:64]}")
     access = access_for(call.bearer, resource_type, "r")
@@ -33,8 +35,11 @@ def read(request, call: Call, resource_type: str, fhir_id: str):
     if resource is None:
         raise FhirError(404, f"{resource_type}/{fhir_id} is not known")
     access.require(resource)
-    if resource_type == "Binary" and not binary.wants_resource(request):
-        response = binary.content_response(resource)
+    if resource_type == "Binary" and not binary.wants_resource(request, call.vendor):
+        response = binary.content_response(resource, request, call.vendor)
+    elif resource_type == "DocumentReference":
+        body = binary.with_note_formats(resource.body, emulation_for(call.vendor).note_formats)
+        response = fhir_response(body, pretty=_pretty(request))
     else:
         response = fhir_response(resource.body, pretty=_pretty(request))
     response["ETag"] = f'W/"{resource.version_id}"'
@@ -62,14 +67,25 @@ def not_found(request, call: Call, path: str = ""):
 
 def _search(request, call: Call, resource_type: str, params: list[tuple[str, str]]):
     _require_supported(resource_type)
-    if resource_type in catalog.READ_ONLY:
+    if resource_type in catalog.READ_ONLY and not call.vendor:
         raise FhirError(400, f"{resource_type} cannot be searched", code="not-supported")
-    parsed = parse_search(resource_type, params)
+    params = enforce.search_params(call.vendor, resource_type, params)
+    paging = enforce.paging(call.vendor, call.tenant)
+    parsed = parse_search(
+        resource_type,
+        params,
+        default_count=paging.default_count,
+        max_count=paging.max_count,
+        token_scope=paging.token_scope,
+    )
     access = access_for(call.bearer, resource_type, "s")
     access.require_patients(parsed.named_patients)
     include_access = {target: _optional_access(call, target) for _, target in parsed.includes}
     page = run_search(parsed, access, include_access)
-    bundle = searchset(request, parsed, page, broken_next=faults.NEXT_BROKEN in call.faults)
+    broken = faults.NEXT_BROKEN in call.faults
+    bundle = searchset(request, parsed, page, broken_next=broken, page_param=paging.page_param)
+    if resource_type == "DocumentReference" and (formats := emulation_for(call.vendor).note_formats):
+        binary.add_note_formats(bundle, formats)
     return fhir_response(bundle, pretty=parsed.pretty)
 
 

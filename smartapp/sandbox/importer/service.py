@@ -9,6 +9,7 @@ from django.db.models import TextField
 from django.db.models.functions import Cast
 
 from smartapp.sandbox.models import Resource
+from smartapp.sandbox.synthetic.groups import groups_refresh
 from smartapp.sandbox.synthetic.loader import create_users, load
 
 from .files import expand_paths, read_entries
@@ -29,6 +30,7 @@ def resources_import(*, paths: list[str | Path]) -> dict[str, int]:
     with transaction.atomic():
         counts = load(resources)
         create_users(resources)
+        groups_refresh()  # the panel Groups (smartapp/sandbox/synthetic/groups.py) hold the new patients
     return counts
 
 

@@ -1,5 +1,6 @@
 """Validation of the simulator's inputs: an EHR launch, and the fault switches."""
 
+import re
 from urllib.parse import urlsplit
 
 from django import forms
@@ -7,6 +8,7 @@ from django import forms
 from smartapp.sandbox import faults
 from smartapp.sandbox.simulator import directory
 from smartapp.sandbox.simulator.launch_targets import is_registered_launch_url
+from smartapp.sandbox.vendors import VENDORS, oracle, rules_for
 
 URL_MAX_LENGTH = 500  # LaunchContext.app_url / smart_style_url
 NOT_REGISTERED = (
@@ -15,6 +17,7 @@ NOT_REGISTERED = (
     "--client-id <id> --redirect-uri <callback> --launch-url <url>`."
 )
 _FALSE = {"0", "false", "no", "off"}
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def http_url_error(value: str, what: str) -> str | None:
@@ -39,6 +42,14 @@ class LaunchForm(forms.Form):
     app = forms.CharField(required=False)
     need_patient_banner = forms.CharField(required=False)
     smart_style_url = forms.CharField(required=False)
+    # The vendor emulation whose FHIR base becomes the launch's `iss` ("" = the plain sandbox), and the
+    # tenant of a tenant-scoped one (Oracle; a default tenant when none is given).
+    vendor = forms.ChoiceField(
+        required=False,
+        choices=[("", "plain sandbox"), *[(v, v) for v in VENDORS]],
+        error_messages={"invalid_choice": f"vendor= must be one of: {', '.join(VENDORS)}."},
+    )
+    tenant = forms.CharField(required=False)
 
     def clean_user(self):
         identity = directory.find_ehr_user(self.cleaned_data["user"])
@@ -69,8 +80,15 @@ class LaunchForm(forms.Form):
             raise forms.ValidationError(error)
         return style_url
 
+    def clean_tenant(self):
+        tenant = self.cleaned_data["tenant"]
+        if tenant and not _UUID.fullmatch(tenant):
+            raise forms.ValidationError("tenant= must be a UUID.")
+        return tenant
+
     def clean(self):
         data = super().clean()
+        _tenant_for_vendor(self, data)
         encounter_id = data.get("encounter")
         if not encounter_id or "patient" not in data:
             return data
@@ -107,3 +125,12 @@ class FaultOffForm(forms.Form):
         # Absent means every row; "" names the rows that apply to every client.
         present = self.data.get("client_id") is not None
         return self.cleaned_data["client_id"] if present else None
+
+
+def _tenant_for_vendor(form: LaunchForm, data: dict) -> None:
+    """A tenant-scoped vendor gets the default tenant when none is given; the others take none."""
+    vendor = data.get("vendor", "")
+    if vendor and rules_for(vendor).tenant_scoped:
+        data["tenant"] = data.get("tenant") or oracle.DEFAULT_TENANT
+    elif data.get("tenant"):
+        form.add_error("tenant", "Only a tenant-scoped vendor (oracle) takes tenant=.")

@@ -8,13 +8,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from smartapp.sandbox import faults
-from smartapp.sandbox.base_url import fhir_base
+from smartapp.sandbox.base_url import fhir_base, vendor_fhir_base
 from smartapp.sandbox.form_token import form_token_required
 from smartapp.sandbox.middleware import sign_in
 from smartapp.sandbox.models import Fault
 from smartapp.sandbox.simulator import directory
 from smartapp.sandbox.simulator.forms import LaunchForm
 from smartapp.sandbox.simulator.launches import app_launch_url, create_launch
+from smartapp.sandbox.vendors import VENDORS, oracle
 
 SEED_COMMAND = "python manage.py seed_sandbox"
 
@@ -43,6 +44,8 @@ def simulator(request):
         "fault_kinds": sorted(faults.KINDS),
         "signed_in": getattr(request.user, "sandbox", None),
         "seed_command": SEED_COMMAND,
+        "vendors": VENDORS,
+        "default_tenant": oracle.DEFAULT_TENANT,
     }
     return render(request, "sandbox/simulator/simulator.html", context)
 
@@ -66,7 +69,9 @@ def launch(request):
         need_patient_banner=chosen["need_patient_banner"],
         smart_style_url=chosen["smart_style_url"],
     )
-    response = redirect(app_launch_url(chosen["app"], iss=fhir_base(request), launch=context.launch))
+    # The `iss` is the chosen vendor emulation's FHIR base (docs/sandbox.md, "Vendor emulation").
+    iss = vendor_fhir_base(request, chosen["vendor"], chosen["tenant"])
+    response = redirect(app_launch_url(chosen["app"], iss=iss, launch=context.launch))
     sign_in(response, chosen["user"].user)
     return response
 

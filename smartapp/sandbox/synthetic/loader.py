@@ -13,6 +13,7 @@ from smartapp.sandbox.store import index_fields
 
 from . import catalog
 from .generator import generate
+from .groups import groups_refresh
 
 BATCH = 500
 UPDATED_COLUMNS = [
@@ -30,11 +31,14 @@ SERVER_META = ("versionId", "lastUpdated")
 
 
 def load_all(seed: int = catalog.DEFAULT_SEED, anchor: date | None = None) -> dict[str, int]:
-    """Generate every synthetic resource, load it, create its sandbox users; counts per resource type."""
+    """Generate every synthetic resource, load it, create its sandbox users and bring the panel Groups up
+    to date; counts per resource type."""
     resources = generate(seed=seed, anchor=anchor)
+    now = timezone.now()  # one stamp for everything written, the Groups too
     with transaction.atomic():
-        counts = load(resources)
+        counts = load(resources, [now] * len(resources))
         create_users(resources)
+        counts = dict(sorted({**counts, **groups_refresh(now=now)}.items()))
     return counts
 
 

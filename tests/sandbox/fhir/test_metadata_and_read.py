@@ -24,7 +24,9 @@ def test_metadata_is_a_capability_statement_without_a_token(fhir_get, live_serve
     rest = statement["rest"][0]
     assert rest["mode"] == "server"
     resources = {r["type"]: r for r in rest["resource"]}
-    assert len(resources) == 15 and {"Binary", "Task", "Appointment", "PractitionerRole", "Group"} <= set(resources)
+    assert len(resources) == 15 and {"Binary", "Task", "Appointment", "PractitionerRole", "Group"} <= set(
+        resources
+    )
     medication_requests = resources["MedicationRequest"]
     assert [i["code"] for i in medication_requests["interaction"]] == ["read", "search-type"]
     assert {"patient", "status", "_lastUpdated"} <= {p["name"] for p in medication_requests["searchParam"]}

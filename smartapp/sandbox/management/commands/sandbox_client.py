@@ -6,6 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from smartapp.sandbox.auth import clients
+from smartapp.sandbox.vendors import VENDORS
 
 _GRANTS = {"authorization_code": clients.AUTHORIZATION_CODE, "client_credentials": clients.CLIENT_CREDENTIALS}
 
@@ -31,6 +32,12 @@ class Command(BaseCommand):
         register.add_argument("--launch-url", default="")
         register.add_argument("--grant-type", choices=sorted(_GRANTS), default="authorization_code")
         register.add_argument("--name", default="")
+        register.add_argument(
+            "--vendor",
+            choices=VENDORS,
+            default="",
+            help="register it with a vendor emulation: it then authorizes only at that vendor's endpoints",
+        )
         actions.add_parser("list", help="list registered clients")
         remove = actions.add_parser("remove", help="delete a client")
         remove.add_argument("--client-id", required=True)
@@ -49,6 +56,7 @@ class Command(BaseCommand):
             launch_url=options["launch_url"],
             grant_type=_GRANTS[options["grant_type"]],
             name=options["name"],
+            vendor=options["vendor"],
         )
         verb = "registered" if registered.created else "updated"
         self.stdout.write(f"{verb} {client_id}")
@@ -59,8 +67,10 @@ class Command(BaseCommand):
         for app in clients.all_clients():
             profile = getattr(app, "smart", None)
             keys = "keys" if profile and profile.jwks else "no keys"
+            vendor = (profile.vendor if profile else "") or "plain"
             self.stdout.write(
-                f"{app.client_id}\t{app.client_type}\t{app.authorization_grant_type}\t{keys}\t{app.redirect_uris}"
+                f"{app.client_id}\t{app.client_type}\t{app.authorization_grant_type}\t{keys}\t{vendor}"
+                f"\t{app.redirect_uris}"
             )
 
     def _remove(self, *, client_id, **options):

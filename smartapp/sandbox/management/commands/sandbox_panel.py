@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from smartapp.sandbox.synthetic.groups import groups_refresh
 from smartapp.sandbox.synthetic.loader import load
 from smartapp.sandbox.synthetic.panel import HISTORY_PER_PATIENT, panel_changes, referral_panel
 
@@ -68,6 +69,7 @@ class Command(BaseCommand):
         stamps = _spread(len(resources), timedelta(days=spread_days)) if action == "seed" else None
         with transaction.atomic():
             counts = load(resources, stamps)
+            groups_refresh()  # the panel's patients join the Groups that Bulk Data $export reads
         elapsed = time.monotonic() - started
         summary = ", ".join(f"{n} {resource_type}" for resource_type, n in counts.items())
         self.stdout.write(self.style.SUCCESS(f"{action}: {summary} in {elapsed:.1f}s"))
