@@ -11,6 +11,8 @@ from smartapp.chart.notes import NoteRow, author_specialties, note_row
 from smartapp.ehr.errors import EhrAuthExpired, EhrBadResponse, EhrError
 from smartapp.ehr.fhir import EhrClient
 from smartapp.ehr.ids import is_fhir_id
+from smartapp.ehr.profiles.rules import VendorRules
+from smartapp.ehr.profiles.validity import supported_includes
 
 _PREFERRED = ("text/html", "text/plain", "application/pdf")
 
@@ -21,14 +23,17 @@ class OpenedNote:
     body: NoteBody
 
 
-def note_open(client: EhrClient, *, document_id: str, patient_id: str) -> OpenedNote:
-    """The note `document_id` of `patient_id`, its best attachment fetched and rendered safely.
+def note_open(
+    client: EhrClient, *, document_id: str, patient_id: str, rules: VendorRules | None = None
+) -> OpenedNote:
+    """The note `document_id` of `patient_id`, its best attachment fetched and rendered safely; the search
+    asks only for what the vendor's `rules` support (chart/sections.py).
 
     A note of another patient is not found (no IDOR through the id in the URL), whatever the token allows.
     """
     if not is_fhir_id(document_id):
         raise Http404("No such note.")
-    document, row = _document(client, document_id=document_id, patient_id=patient_id)
+    document, row = _document(client, note_query(document_id, patient_id, rules), document_id, patient_id)
     attachment = _best_attachment(document)
     if attachment is None:
         return OpenedNote(row, render_note("", b""))
@@ -43,16 +48,21 @@ def note_open(client: EhrClient, *, document_id: str, patient_id: str) -> Opened
 
 
 def note_open_with_patient(
-    client: EhrClient, *, document_id: str, patient_id: str, patient: dict | None = None
+    client: EhrClient,
+    *,
+    document_id: str,
+    patient_id: str,
+    patient: dict | None = None,
+    rules: VendorRules | None = None,
 ) -> tuple[OpenedNote, dict | None]:
     """The note (as note_open) and the Patient it belongs to, read at the same time unless `patient` is
     given (the chart's, reused). A Patient that cannot be read is None: the note is still shown, with a
     warning in place of the banner. An expired token stops both."""
     if patient is not None:
-        return note_open(client, document_id=document_id, patient_id=patient_id), patient
+        return note_open(client, document_id=document_id, patient_id=patient_id, rules=rules), patient
     with ThreadPoolExecutor(max_workers=1) as pool:
         reading = pool.submit(client.read, "Patient", patient_id)
-        note = note_open(client, document_id=document_id, patient_id=patient_id)
+        note = note_open(client, document_id=document_id, patient_id=patient_id, rules=rules)
         return note, _patient_or_none(reading.result)
 
 
@@ -65,9 +75,15 @@ def _patient_or_none(read) -> dict | None:
         return None
 
 
-def _document(client: EhrClient, *, document_id: str, patient_id: str) -> tuple[dict, NoteRow]:
+def note_query(document_id: str, patient_id: str, rules: VendorRules | None = None) -> list[tuple[str, str]]:
+    """The search for one note of one patient, its authors included where the vendor supports that."""
+    wanted = ("DocumentReference:author",)
+    includes = wanted if rules is None else supported_includes(rules, "DocumentReference", wanted)
+    return [("_id", document_id), ("patient", patient_id), *(("_include", value) for value in includes)]
+
+
+def _document(client: EhrClient, query: list, document_id: str, patient_id: str) -> tuple[dict, NoteRow]:
     """The DocumentReference and its row, its authors named from the same request (as in the chart)."""
-    query = [("_id", document_id), ("patient", patient_id), ("_include", "DocumentReference:author")]
     found = client.search("DocumentReference", query)
     documents = [d for d in found.matches if d.get("id") == document_id]
     if len(documents) != 1 or _subject(documents[0]) != f"Patient/{patient_id}":

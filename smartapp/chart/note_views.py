@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from smartapp.chart.mappers import patient_banner
 from smartapp.chart.note_fetch import note_open, note_open_with_patient
 from smartapp.chart.reuse import reused_chart
+from smartapp.chart.sections import vendor_rules
 from smartapp.core.roles import requires_role
 from smartapp.ehr.errors import EhrError, EhrForbidden
 from smartapp.launch.access import audited_client, launch_for
@@ -25,7 +26,12 @@ CONTENT_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src d
 def _opened(request, launch_id, document_id):
     launch = launch_for(request, launch_id, roles=ROLES)
     with audited_client(request, launch) as client:
-        return launch, note_open(client, document_id=document_id, patient_id=launch.patient_id)
+        return launch, note_open(
+            client,
+            document_id=document_id,
+            patient_id=launch.patient_id,
+            rules=vendor_rules(launch.config_name),
+        )
 
 
 def _opened_with_patient(request, launch_id, document_id):
@@ -38,6 +44,7 @@ def _opened_with_patient(request, launch_id, document_id):
             document_id=document_id,
             patient_id=launch.patient_id,
             patient=reused[0] if reused else None,
+            rules=vendor_rules(launch.config_name),
         )
     return launch, note, patient
 

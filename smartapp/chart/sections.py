@@ -6,10 +6,13 @@ a search that timed out must never show as "no known allergies" (a patient-safet
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from smartapp.ehr import configs
 from smartapp.ehr.errors import EhrAuthExpired, EhrBadResponse, EhrError, EhrForbidden, EhrUnavailable
 from smartapp.ehr.fhir import EhrClient, SearchResult
+from smartapp.ehr.profiles import profile_for
+from smartapp.ehr.profiles.rules import VendorRules
 from smartapp.ehr.scopes import can_read
 
 OK, EMPTY, FAILED, FORBIDDEN, NOT_GRANTED, WITHHELD, TRUNCATED = (
@@ -42,6 +45,7 @@ class SectionQuery:
     name: str
     resource_type: str
     params: tuple[tuple[str, str], ...]
+    searchable: bool = True  # False: the vendor cannot search this type, so it is not asked
 
 
 @dataclass(frozen=True)
@@ -53,8 +57,34 @@ class SectionData:
     requests: int = 0
 
 
-def chart_queries(patient_id: str) -> tuple[SectionQuery, ...]:
-    """The searches behind the chart: one per resource type, each paging on its own."""
+def vendor_rules(config_name: str) -> VendorRules | None:
+    """The rule table of registration `config_name`'s vendor; None when it is not (or no longer) enabled."""
+    config = configs.by_name(config_name)
+    return profile_for(config).rules if config is not None else None
+
+
+def chart_queries(patient_id: str, rules: VendorRules | None = None) -> tuple[SectionQuery, ...]:
+    """The searches behind the chart: one per resource type, each paging on its own.
+
+    With the vendor's `rules`, each keeps only what that vendor takes (ehr/profiles/validity.py): an
+    `_include` it does not support is left out (names then come from the references' displays), `_count`
+    is at most its largest page, and a type it cannot search is not asked for (its section says the EHR
+    does not share it, never "none recorded").
+    """
+    queries = _chart_queries(patient_id)
+    return queries if rules is None else tuple(_for_vendor(query, rules) for query in queries)
+
+
+def _for_vendor(query: SectionQuery, rules: VendorRules) -> SectionQuery:
+    rule = rules.search.get(query.resource_type)
+    if rule is None:
+        return replace(query, searchable=False)
+    kept = [(name, value) for name, value in query.params if name != "_include" or value in rule.includes]
+    clamped = [(n, str(min(int(v), rules.max_count)) if n == "_count" else v) for n, v in kept]
+    return replace(query, params=tuple(clamped))
+
+
+def _chart_queries(patient_id: str) -> tuple[SectionQuery, ...]:
     patient = ("patient", patient_id)
     return (
         SectionQuery(
@@ -97,7 +127,7 @@ def fetch_chart(client: EhrClient, *, patient_id: str, queries, granted_scope: s
     JSON, a lone surrogate) is None: the sections are still shown, under a warning in place of the banner,
     as on a note's page; the chart is not lost to one unreadable resource.
     """
-    runnable = [q for q in queries if can_read(granted_scope, q.resource_type)]
+    runnable = [q for q in queries if q.searchable and can_read(granted_scope, q.resource_type)]
     results = {q.name: SectionData(NOT_GRANTED) for q in queries if q not in runnable}
     with ThreadPoolExecutor(max_workers=len(runnable) + 1) as pool:
         patient = pool.submit(patient_read, client, patient_id)

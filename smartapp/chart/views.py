@@ -30,7 +30,9 @@ def _fetch(request, launch):
         patient, found = sections.fetch_chart(
             client,
             patient_id=launch.patient_id,
-            queries=sections.chart_queries(launch.patient_id),
+            queries=sections.chart_queries(
+                launch.patient_id, rules=sections.vendor_rules(launch.config_name)
+            ),
             granted_scope=launch.scope,
         )
     keep_chart(launch, patient, found)

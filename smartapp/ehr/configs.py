@@ -58,6 +58,7 @@ _FIELDS = frozenset(
         "backend",
         "tracking_days",
         "group_id",
+        "group_id_env",
     ]
 )
 _BACKEND_FIELDS = frozenset(["client_id", "client_id_env", "client_auth"])
@@ -226,7 +227,11 @@ def _parse(path: Path) -> LaunchConfig:
 
 
 def _group_id(source: str, data: dict) -> str:
-    group_id = data.get("group_id", "")
+    """`group_id`, or the value of the environment variable `group_id_env` names (the EHR's organisation
+    creates the Group for the app, so its id differs per deployment); "" when neither gives one."""
+    if data.get("group_id") and data.get("group_id_env"):
+        _fail(source, "give at most one of `group_id` and `group_id_env`")
+    group_id = data.get("group_id") or os.environ.get(str(data.get("group_id_env", "")), "")
     if not isinstance(group_id, str) or (group_id and not re.fullmatch(r"[A-Za-z0-9\-.]{1,64}", group_id)):
         _fail(source, "`group_id` must be a FHIR id (letters, digits, - and ., up to 64)")
     return group_id

@@ -122,6 +122,11 @@ def test_every_vendor_has_a_profile_and_only_the_quirks_differ():
     assert not profile_for(make_config(ISS, vendor="epic")).keeps_refresh_token_on_refresh
     assert not profile_for(make_config(ISS, vendor="athena")).advertises_pkce
     assert profile_for(make_config(ISS, vendor="meditech")).advertises_pkce
+    # Each quirk is read from the vendor's rule table (tests/ehr/test_vendor_rules.py checks them all).
+    meditech = profile_for(make_config(ISS, vendor="meditech")).rules
+    assert meditech.scope_grammar == "v1" and not meditech.client_credentials
+    assert profile_for(make_config(ISS, vendor="oracle")).referral_category == ""
+    assert profile_for(make_config(ISS)).referral_category == "http://snomed.info/sct|3457005"
 
 
 @pytest.mark.parametrize(

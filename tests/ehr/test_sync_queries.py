@@ -1,4 +1,4 @@
-"""Incremental sync queries: the watermark overlap, only parameters the vendor accepts, the sandbox."""
+"""Incremental sync queries: the watermark overlap, only what the vendor's table accepts, the sandbox."""
 
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -7,10 +7,12 @@ import pytest
 from smartapp.ehr import configs
 from smartapp.ehr.backend_services import forget_system_tokens, system_client
 from smartapp.ehr.sync_queries import (
+    _patient_params,
     fhir_instant,
     incremental_query,
     last_updated,
     newest_update,
+    searchable,
 )
 from smartapp.sandbox.auth import clients
 from smartapp.sandbox.store import save_resource
@@ -18,24 +20,35 @@ from tests.ehr.auth_fakes import clean_cache, make_config  # noqa: F401 (fixture
 
 ISS = "https://ehr.example.org/fhir/R4"
 WATERMARK = datetime(2024, 5, 1, 12, 0, 30, 999_000, tzinfo=UTC)
+REFERRAL = "http://snomed.info/sct|3457005"
 
 
 def test_the_query_starts_five_minutes_before_the_watermark():
-    query = incremental_query(make_config(ISS, vendor="epic"), "Task", since=WATERMARK)
+    query = incremental_query(make_config(ISS), "Task", since=WATERMARK)
 
     assert query.params == [("_lastUpdated", "ge2024-05-01T11:55:30Z"), ("_count", "100")]
-    assert query.resource_type == "Task" and query.ordered is False
+    assert query.resource_type == "Task" and query.ordered is False and query.incremental is True
 
 
-def test_a_first_sync_has_no_watermark_and_referrals_are_narrowed_by_category():
-    query = incremental_query(make_config(ISS, vendor="epic"), "ServiceRequest", since=None, page_size=50)
+def test_a_first_per_patient_sync_narrows_referrals_by_category_where_the_vendor_takes_it():
+    query = incremental_query(
+        make_config(ISS, vendor="epic"), "ServiceRequest", since=None, patient="p-1", page_size=50
+    )
 
-    assert query.params == [("category", "http://snomed.info/sct|3457005"), ("_count", "50")]
+    assert query.params == [("patient", "p-1"), ("category", REFERRAL), ("_count", "50")]
+
+
+def test_oracle_gets_no_category_no_include_and_no_sort_but_its_last_updated():
+    query = incremental_query(
+        make_config(ISS, vendor="oracle"), "ServiceRequest", since=WATERMARK, patient="p-1"
+    )
+
+    assert query.params == [("_lastUpdated", "ge2024-05-01T11:55:30Z"), ("patient", "p-1"), ("_count", "100")]
 
 
 def test_patients_are_included_only_where_the_vendor_supports_it():
     sandbox = incremental_query(make_config(ISS), "ServiceRequest", since=None)
-    epic = incremental_query(make_config(ISS, vendor="epic"), "ServiceRequest", since=None)
+    epic = incremental_query(make_config(ISS, vendor="epic"), "ServiceRequest", since=None, patient="p-1")
 
     assert ("_include", "ServiceRequest:patient") in sandbox.params
     assert "_include" not in dict(epic.params)
@@ -47,8 +60,61 @@ def test_sort_is_sent_only_to_a_server_known_to_sort_by_last_updated():
 
     assert ("_sort", "_lastUpdated") in query.params and query.ordered is True
     for vendor in ("sandbox", "epic", "oracle", "athena", "meditech"):
-        params = incremental_query(make_config(ISS, vendor=vendor), "Encounter", since=WATERMARK).params
+        config = make_config(ISS, vendor=vendor)
+        params = incremental_query(config, "Encounter", since=WATERMARK, patient="p-1").params
         assert "_sort" not in dict(params)
+
+
+@pytest.mark.parametrize("vendor", ["epic", "oracle", "athena", "meditech"])
+def test_a_system_wide_search_of_a_patient_scoped_type_is_refused_before_it_is_sent(vendor):
+    with pytest.raises(ValueError, match="needs one of") as refused:
+        incremental_query(make_config(ISS, vendor=vendor), "ServiceRequest", since=WATERMARK)
+    assert vendor in str(refused.value) and "patient" in str(refused.value)
+
+
+def test_a_type_the_vendor_cannot_search_is_refused():
+    athena = make_config(ISS, vendor="athena")  # its Group only takes `$export`
+
+    assert not searchable(athena, "Group") and searchable(athena, "ServiceRequest")
+    with pytest.raises(ValueError, match="athena cannot search Group"):
+        incremental_query(athena, "Group", since=None, patient="p-1")
+
+
+def test_a_required_parameter_the_sync_cannot_supply_is_refused():
+    oracle = make_config(ISS, vendor="oracle")
+    # Oracle takes a patient's Appointments only within a date range, which a watermark is not.
+    with pytest.raises(ValueError, match="date"):
+        incremental_query(oracle, "Appointment", since=None, patient="p-1")
+
+    assert searchable(oracle, "Appointment") and not searchable(oracle, "Appointment", per_patient=True)
+    assert searchable(oracle, "Encounter", per_patient=True)
+    assert not searchable(oracle, "Encounter", per_patient=False)  # never system-wide
+    assert searchable(make_config(ISS), "Encounter", per_patient=False)
+
+
+def test_a_type_without_last_updated_is_read_whole_and_says_so():
+    query = incremental_query(
+        make_config(ISS, vendor="oracle"), "DocumentReference", since=WATERMARK, patient="p-1"
+    )
+
+    assert "_lastUpdated" not in dict(query.params) and query.incremental is False
+    first = incremental_query(make_config(ISS, vendor="oracle"), "DocumentReference", since=None, patient="p")
+    assert first.incremental is True  # a first sync reads everything anyway
+
+
+def test_the_page_size_is_clamped_to_the_vendors_largest_page():
+    oracle = incremental_query(
+        make_config(ISS, vendor="oracle"), "Encounter", since=None, patient="p-1", page_size=500
+    )
+    sandbox = incremental_query(make_config(ISS), "Encounter", since=None, page_size=500)
+
+    assert dict(oracle.params)["_count"] == "100" and dict(sandbox.params)["_count"] == "500"
+
+
+def test_a_type_taking_only_subject_gets_the_patient_as_a_subject_reference():
+    assert _patient_params(frozenset({"_id", "subject"}), "p-1") == [("subject", "Patient/p-1")]
+    assert _patient_params(frozenset({"patient", "subject"}), "p-1") == [("patient", "p-1")]
+    assert _patient_params(frozenset({"patient"}), "") == []
 
 
 def test_a_patient_sync_names_the_patient_and_refuses_what_is_not_an_id():

@@ -11,36 +11,71 @@ from typing import TYPE_CHECKING
 
 from smartapp.ehr import configs
 from smartapp.ehr.errors import LaunchRejected
+from smartapp.ehr.profiles.rules import VendorRules
+from smartapp.ehr.profiles.validity import supported_includes
 from smartapp.ehr.scopes import in_grammar
 
 if TYPE_CHECKING:
     from smartapp.ehr.configs import LaunchConfig
     from smartapp.ehr.discovery import SmartEndpoints
 
+REFERRAL_CATEGORY = "http://snomed.info/sct|3457005"
+# The `_include`s the sync would like, per type: who asked for and who performs a referral, who wrote a note.
+PEOPLE_INCLUDES = {
+    "ServiceRequest": ("ServiceRequest:requester", "ServiceRequest:performer"),
+    "DocumentReference": ("DocumentReference:author",),
+}
 _REFERENCE = re.compile(r"(?P<type>[A-Z][A-Za-z]+)/(?P<id>[A-Za-z0-9\-.]{1,64})")
 
 
 class VendorProfile:
-    """SMART as specified. Subclasses set the flags or override the methods where their vendor differs."""
+    """SMART as specified. A subclass names its vendor's rule table (`rules`); the flags below derive from
+    it, so each vendor's behaviour lives in one place (its table, with the sources beside each rule)."""
 
-    # Oracle Health answers a refresh without a new refresh token: the old one stays valid and is kept.
-    keeps_refresh_token_on_refresh: bool = False
-    # athena supports PKCE without listing it in discovery. smartapp sends S256 to every EHR either way.
-    advertises_pkce: bool = True
+    rules: VendorRules  # set by every subclass
     # The user types a `fhirUser` may name (SMART App Launch 2.x §fhirUser).
     fhir_user_types: frozenset[str] = frozenset({"Practitioner", "Patient", "RelatedPerson", "Person"})
-    # Incremental sync queries (ehr/sync_queries.py). `_sort` is optional in FHIR R4 and a strict server
-    # answers 400 to a parameter it does not support, so it is sent only where a vendor is known to honour it.
-    sorts_by_last_updated: bool = False
-    # The ServiceRequest `category` token of a referral: US Core's SNOMED CT 3457005 "Patient referral";
-    # "" for a server that cannot search ServiceRequest by category (the sync then takes every request).
-    referral_category: str = "http://snomed.info/sct|3457005"
-    # `_include` values that bring a sync search's Patients along (their names for the worklist), per
-    # searched type; only where the server is known to support them (a strict server refuses others).
-    patient_includes: dict[str, str] = {}  # read-only: subclasses replace it, never update it
-    # `_include` values that bring the people a sync search's resources name along (requester, performer,
-    # author: their names for the worklist), per searched type; only where the server supports them.
-    people_includes: dict[str, tuple[str, ...]] = {}  # read-only, like patient_includes
+
+    @property
+    def keeps_refresh_token_on_refresh(self) -> bool:
+        """A refresh answered without a new refresh token leaves the one we hold valid (Oracle Health)."""
+        return not self.rules.refresh_rotates
+
+    @property
+    def advertises_pkce(self) -> bool:
+        """athena supports PKCE without listing it in discovery; smartapp sends S256 to every EHR."""
+        return self.rules.advertises_pkce
+
+    @property
+    def sorts_by_last_updated(self) -> bool:
+        """`_sort=_lastUpdated` is honoured. FHIR R4 makes `_sort` optional and a strict server answers 400
+        to a parameter it does not support, so it is sent only where the table says so."""
+        return self.rules.sorts_by_last_updated
+
+    @property
+    def referral_category(self) -> str:
+        """The ServiceRequest `category` token of a referral (US Core's SNOMED CT 3457005 "Patient
+        referral"); "" where ServiceRequest cannot be searched by category: the sync then takes every
+        request and the mapper keeps the referrals."""
+        rule = self.rules.search.get("ServiceRequest")
+        return REFERRAL_CATEGORY if rule is not None and "category" in rule.accepted else ""
+
+    @property
+    def patient_includes(self) -> dict[str, str]:
+        """Per searched type, the `_include` that brings the Patients along (their names on the worklist),
+        where the vendor supports it."""
+        return {
+            resource_type: f"{resource_type}:patient"
+            for resource_type, rule in self.rules.search.items()
+            if f"{resource_type}:patient" in rule.includes
+        }
+
+    @property
+    def people_includes(self) -> dict[str, tuple[str, ...]]:
+        """Per searched type, the supported `_include`s of the people its resources name (requester,
+        performer, author: their names on the worklist)."""
+        found = {t: supported_includes(self.rules, t, wanted) for t, wanted in PEOPLE_INCLUDES.items()}
+        return {resource_type: values for resource_type, values in found.items() if values}
 
     def scopes(self, config: LaunchConfig, persona: str, endpoints: SmartEndpoints) -> str:
         """The scopes to ask for as `persona`: v1 grammar unless the config and the server both speak v2."""

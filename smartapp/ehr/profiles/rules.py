@@ -49,3 +49,17 @@ class VendorRules:
 def rule_fields() -> tuple[str, ...]:
     """The fields every table must give a source for."""
     return tuple(f.name for f in fields(VendorRules) if f.name not in ("vendor", "sources"))
+
+
+def search_rule(accepted: str, *required: str, includes: str = "", source: str = "") -> SearchRule:
+    """A SearchRule written the way vendor pages list parameters: space-separated names.
+
+    `search_rule("_id patient status", "_id patient")` accepts three parameters and needs `_id` or
+    `patient`; each further positional string is another "at least one of these" set.
+    """
+    return SearchRule(
+        accepted=frozenset(accepted.split()),
+        required=tuple(frozenset(names.split()) for names in required),
+        includes=frozenset(includes.split()),
+        source=source,
+    )
