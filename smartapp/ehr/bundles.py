@@ -7,6 +7,9 @@ outcome could be shown as data; here it never is.
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils.dateparse import parse_datetime
 
 from smartapp.ehr.errors import EhrBadResponse
 
@@ -38,6 +41,7 @@ class SearchPage:
     next_url: str | None  # the page the walk reads next (on the FHIR base, not seen before); None: the end
     truncated: bool  # the walk stops after this page on purpose: page cap, foreign next link, cycle
     requests: int  # HTTP requests this page took (retries included)
+    server_time: datetime | None = None  # the Bundle's meta.lastUpdated: when the server assembled it
 
 
 def combined(pages: Iterable[SearchPage]) -> SearchResult:
@@ -49,6 +53,17 @@ def combined(pages: Iterable[SearchPage]) -> SearchResult:
         withheld += page.withheld
         truncated, requests = page.truncated, requests + page.requests
     return SearchResult(matches, included, withheld, truncated, requests)
+
+
+def last_updated(resource: dict) -> datetime | None:
+    """`meta.lastUpdated` of a resource (a Bundle: the server's time) as an aware datetime, else None."""
+    meta = resource.get("meta")
+    value = meta.get("lastUpdated") if isinstance(meta, dict) else None
+    try:
+        moment = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return moment if moment is not None and moment.tzinfo is not None else None
 
 
 def require_bundle(resource: dict, *, max_entries: int = MAX_PAGE_ENTRIES) -> dict:

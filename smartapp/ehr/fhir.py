@@ -12,7 +12,8 @@ fhirclient reads whole bodies with no timeout (server.py `_get`), so requests ar
 import re
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from importlib import import_module
@@ -31,6 +32,7 @@ from smartapp.ehr.bundles import (
     SearchPage,
     SearchResult,
     combined,
+    last_updated,
     require_bundle,
 )
 from smartapp.ehr.errors import (
@@ -169,13 +171,53 @@ class EhrClient:
             bundle = require_bundle(fetched.json(), max_entries=self.max_entries)
             sorter.add_page(bundle)
             url, query = walk.follow(bundle), None
-            yield sorter.page(number=walk.pages, next_url=url, truncated=walk.truncated, requests=attempts)
+            page = sorter.page(number=walk.pages, next_url=url, truncated=walk.truncated, requests=attempts)
+            yield replace(page, server_time=last_updated(bundle))
 
     def binary(self, reference: str, *, accept: str) -> BinaryContent:
         """The content of `reference` ("Binary/123" or an absolute URL on the base), asked as `accept`."""
         url = binary_url(reference, self.base_url)
         fetched, _ = self._get(url, accept=accept, resource_type="Binary", kind="binary")
         return binary_content(fetched.content_type, fetched.content)
+
+    @contextmanager
+    def exchange(
+        self, url: str, *, method: str = "GET", params=None, headers=None, token: bool = True, kind: str
+    ) -> Iterator[requests.Response]:
+        """One request to `url` (on the FHIR base); yields the streamed answer, whatever its status.
+
+        For what is not a read or search: Bulk Data kick-off, status, file and DELETE (ehr/bulk_export.py).
+        `headers` are added to the Authorization (unless `token` is False); a 401 renews the token once, as
+        for any read. Transport failures raise the typed errors, also while the caller reads the body.
+        """
+        if not is_under_base(url, self.base_url):
+            raise EhrBadResponse()  # never send the token off the FHIR base (SECURITY.md R12)
+        status = 0
+        try:
+            with _transport_errors():
+                stale = self._access_token if token else ""
+                response = self._open(method, url, params, headers, stale)
+                if response.status_code == 401 and token and self._renew_token is not None:
+                    response.close()
+                    response = self._open(method, url, params, headers, self._fresh_token(stale))
+                status = response.status_code
+                with response:
+                    yield response
+        finally:
+            if self._on_request is not None:
+                self._on_request("Bulk", kind, status)
+
+    @sensitive_variables("token", "sent")
+    def _open(self, method: str, url: str, params, headers, token: str) -> requests.Response:
+        sent = {"Accept": FHIR_JSON, **(headers or {})}
+        if token:
+            sent["Authorization"] = f"Bearer {token}"
+        response = self._session.request(
+            method, url, params=params, headers=sent, stream=True, allow_redirects=False
+        )
+        with self._lock:
+            self._requests += _attempts(response)
+        return response
 
     def fhir_server(self) -> FHIRServer:
         """A fhirclient FHIRServer reading through this client, for `Patient.read(id, server)` and kin."""
@@ -196,7 +238,7 @@ class EhrClient:
         finally:
             if self._on_request is not None:
                 self._on_request(resource_type, kind, status)
-        _raise_for_status(fetched)
+        raise_for_status(fetched.status, fetched.retry_after)
         return fetched, attempts
 
     @sensitive_variables("stale", "token")
@@ -208,6 +250,12 @@ class EhrClient:
         Single-flight inside the client: the first thread refused `stale` renews it; threads refused the same
         token meanwhile wait and use the new one. Once a renewal failed, the others are not renewed again.
         """
+        fetched, more = self._send(url, params, accept, self._fresh_token(stale))
+        return fetched, attempts + more
+
+    @sensitive_variables("stale")
+    def _fresh_token(self, stale: str) -> str:
+        """The token to use after `stale` was refused: renewed by the first thread refused it."""
         with self._renew_lock:
             if self._access_token == stale:
                 if self._renew_failed:
@@ -217,29 +265,37 @@ class EhrClient:
                 except EhrError:
                     self._renew_failed = True
                     raise
-            token = self._access_token
-        fetched, more = self._send(url, params, accept, token)
-        return fetched, attempts + more
+            return self._access_token
 
     @sensitive_variables("headers", "token")
     def _send(self, url: str, params, accept: str, token: str) -> tuple[_Fetched, int]:
         headers = {"Accept": accept, "Authorization": f"Bearer {token}"}
         attempts = 1
         try:
-            with self._session.get(
-                url, params=params, headers=headers, stream=True, allow_redirects=False
-            ) as response:
+            with (
+                _transport_errors(),
+                self._session.get(
+                    url, params=params, headers=headers, stream=True, allow_redirects=False
+                ) as response,
+            ):
                 attempts = _attempts(response)
                 return _fetched(response, self.max_bytes), attempts
-        except EgressRefused:
-            raise EhrError("smartapp may not send requests to this EHR address.") from None
-        except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
-            raise EhrUnavailable() from None  # `from None`: requests' messages carry the URL and query
-        except requests.RequestException:
-            raise EhrBadResponse() from None
         finally:
             with self._lock:
                 self._requests += attempts
+
+
+@contextmanager
+def _transport_errors():
+    """requests' failures as the typed errors (`from None`: requests' messages carry the URL and query)."""
+    try:
+        yield
+    except EgressRefused:
+        raise EhrError("smartapp may not send requests to this EHR address.") from None
+    except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
+        raise EhrUnavailable() from None
+    except requests.RequestException:
+        raise EhrBadResponse() from None
 
 
 def _require_type(resource_type: str) -> None:
@@ -261,8 +317,8 @@ def _fetched(response: requests.Response, max_bytes: int) -> _Fetched:
     return _Fetched(status, response.headers.get("Content-Type", ""), content)
 
 
-def _raise_for_status(fetched: _Fetched) -> None:
-    status = fetched.status
+def raise_for_status(status: int, retry_after: str | None = None) -> None:
+    """The typed error of a non-2xx answer (its Retry-After header capped, for EhrUnavailable)."""
     if 200 <= status < 300:
         return
     if status == 401:
@@ -272,11 +328,11 @@ def _raise_for_status(fetched: _Fetched) -> None:
     if status == 404:
         raise EhrBadResponse("The EHR has no such record.")
     if status == 429 or status >= 500:
-        raise EhrUnavailable(retry_after=_retry_after(fetched.retry_after))
+        raise EhrUnavailable(retry_after=retry_after_seconds(retry_after))
     raise EhrBadResponse()  # 3xx (redirects are not followed: the token would go along) and other 4xx
 
 
-def _retry_after(value: str | None) -> float | None:
+def retry_after_seconds(value: str | None) -> float | None:
     """Retry-After (seconds or an HTTP date, RFC 9110 §10.2.3) capped at MAX_RETRY_AFTER."""
     if not value:
         return None

@@ -47,12 +47,15 @@ def claim_take(*, connection: str, holder: str = "", whole: bool = False) -> str
     return holder if taken == 1 else None
 
 
-def claim_renew(*, connection: str, holder: str, page_of: str = "") -> None:
+def claim_renew(*, connection: str, holder: str, page_of: str = "", resume: dict | None = None) -> None:
     """Extend the lease (call inside a page's transaction); ClaimLost when the claim is no longer ours.
-    `page_of`: the resource type of the page being stored, counted in the run's progress."""
+    `page_of`: the resource type of the page being stored, counted in the run's progress. `resume`: the
+    population walk's resume point after that page, stored in the same UPDATE (so only by the holder)."""
     values = {"claimed_until": timezone.now() + _lease()}
     if page_of:
         values |= {"progress_pages": F("progress_pages") + 1, "progress_type": page_of}
+    if resume is not None:
+        values["resume"] = resume
     renewed = SyncClaim.objects.filter(connection=connection, holder=holder).update(**values)
     if renewed != 1:
         raise ClaimLost()
@@ -73,6 +76,12 @@ def claim_release(*, connection: str, holder: str, finished: bool, failed: bool 
     if failed:
         values["failed_at"] = timezone.now()
     SyncClaim.objects.filter(connection=connection, holder=holder).update(**values)
+
+
+def claim_resume_point(*, connection: str) -> dict:
+    """Where the connection's population walk goes on ({} for a new walk)."""
+    point = SyncClaim.objects.filter(connection=connection).values_list("resume", flat=True).first()
+    return point if isinstance(point, dict) else {}
 
 
 def _lease() -> timedelta:

@@ -158,19 +158,12 @@ class Evidence(models.Model):
 
 
 class SyncWatermark(models.Model):
-    """The newest meta.lastUpdated stored for one resource type from one connection. Only moves forward.
-
-    While a search is being walked, `next_url` is the page to read next (the walk resumes there after a
-    failure) and `walk_newest` the newest meta.lastUpdated stored so far by a walk whose pages are not
-    sorted by it: the watermark moves there only once the walk reaches its end (referrals/sync.py).
-    """
+    """The newest change stored for one resource type from one connection (a meta.lastUpdated, or an
+    export's transactionTime, or a per-patient walk's start: ehr/population/). Only moves forward."""
 
     connection = models.CharField(max_length=64)
     resource_type = models.CharField(max_length=64)
     last_updated = models.DateTimeField(null=True, blank=True)
-    # The EHR's own URL: may carry search parameters, so it is stored, never logged or put in a task.
-    next_url = models.TextField(blank=True, default="")
-    walk_newest = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -184,7 +177,8 @@ class SyncWatermark(models.Model):
 
 class SyncClaim(models.Model):
     """Who syncs a connection now: taken by a conditional UPDATE (STYLE.md convention 3) that holds until
-    `claimed_until`, renewed after every page, so that a crashed worker's claim lapses by itself."""
+    `claimed_until`, renewed after every page, so that a crashed worker's claim lapses by itself; and
+    where its population walk stands (`resume`)."""
 
     connection = models.CharField(max_length=64, unique=True)
     holder = models.CharField(max_length=32, blank=True)  # a random id of the run holding it; "" when free
@@ -200,6 +194,10 @@ class SyncClaim(models.Model):
     # whose credentials hash to `credentials_fingerprint`: syncs wait (credential_backoff.py).
     credentials_refused_at = models.DateTimeField(null=True, blank=True)
     credentials_fingerprint = models.CharField(max_length=64, blank=True)
+    # Where the connection's population walk goes on (ehr/population/: a search's next page, an export's
+    # status URL and file line, a panel's patient): stored with each page, by the claim's holder only. The
+    # EHR's own URLs, which may carry search parameters: stored, never logged or put in a task.
+    resume = models.JSONField(default=dict, blank=True)
 
     def __str__(self):
         return f"sync claim {self.pk}"

@@ -23,7 +23,7 @@ from .models import SyncWatermark
 from .recompute import states_recompute
 from .relink import derived_relink
 from .store_evidence import evidence_upsert
-from .store_names import Directory, page_directory, patients_update, people_update
+from .store_names import Directory, page_directory, patients_fill_known, patients_update, people_update
 from .store_referrals import referrals_upsert
 from .tracking import horizon_apply
 
@@ -89,6 +89,7 @@ def referral_page_store(
         touched |= evidence_touched
         touched |= derived_relink(connection, patients | evidence_patients, rules=rules)
         patients_update(connection, directory.patients)
+        patients_fill_known(connection, (patients | evidence_patients) - set(directory.patients))
         people_update(connection, directory.people, unnamed=_unnamed(parsed))
         states_recompute(touched, today=today)
         horizon_apply(connection=connection, today=today, ids=touched)

@@ -68,6 +68,31 @@ def patients_update(connection: str, patients: dict[str, PatientFacts]) -> int:
     return len(changed)
 
 
+def patients_fill_known(connection: str, patient_refs: set[str]) -> int:
+    """Rows of these patients stored without the Patient's facts take those another row of the same patient
+    holds: a page that did not include the Patient (an incremental Bulk Data export sends only the Patients
+    that changed since) still shows a known patient's name, MRN, birth date and phone."""
+    if not patient_refs:
+        return 0
+    rows = list(Referral.objects.filter(connection=connection, patient_ref__in=sorted(patient_refs)))
+    known = {row.patient_ref: row for row in rows if _has_facts(row)}
+    changed = []
+    for row in rows:
+        source = known.get(row.patient_ref)
+        if source is None or _has_facts(row):
+            continue
+        values = {column: getattr(source, column) for column in REFERRAL_PATIENT_FIELDS}
+        values["patient_display"] = row.patient_display or source.patient_display
+        if _assign(row, values):
+            changed.append(row)
+    Referral.objects.bulk_update(changed, list(REFERRAL_PATIENT_FIELDS))
+    return len(changed)
+
+
+def _has_facts(row: Referral) -> bool:
+    return bool(row.patient_mrn or row.patient_birth_date or row.patient_phone)
+
+
 def people_update(connection: str, people: dict[str, str], *, unnamed: set[str]) -> int:
     """Name the requesters and performers of stored rows from `people` (included now); rows without a
     name for one of `unnamed` (the page's people it could not name) take a name other rows hold."""

@@ -1,21 +1,20 @@
 """referral_sync: bring one EHR connection's referrals and their evidence up to date.
 
-Per resource type, the search of what changed since the (connection, type) watermark (ehr/sync_queries.py),
-read page after page to the end, each page stored in one transaction (store.py). Where the EHR sorts
-pages by _lastUpdated the watermark moves with every page; otherwise a later page may hold older changes,
-so the newest time seen is kept aside (SyncWatermark.walk_newest) and becomes the watermark only when the
-walk reaches its end. The page to read next is stored with each page (SyncWatermark.next_url), so a run
-that failed (EHR outage, lost database, killed worker) resumes there instead of starting again. A claim
-row (claims.py) keeps a second run of the same connection from storing at the same time.
+The pages come from the vendor's population strategy (ehr/population/: a system-wide search, a Bulk Data
+export or a per-patient walk; the sync does not know which). Each page is stored in one transaction
+together with the walk's resume point (SyncClaim.resume) and any watermark the page earns, so a run that
+failed (EHR outage, lost database, killed worker) resumes there instead of starting again, and a
+watermark never passes a change that was not stored. A claim row (claims.py) keeps a second run of the
+same connection from storing at the same time; only its holder stores a resume point.
 
 A patient's sync (a clinician's "track follow-up") reads everything of that one patient and moves no
 watermark: one patient's changes say nothing about the others'.
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
@@ -25,12 +24,11 @@ from django.utils import timezone
 from smartapp.audit.services import audit_record
 from smartapp.ehr import configs
 from smartapp.ehr.configs import LaunchConfig
-from smartapp.ehr.errors import EhrBadResponse
-from smartapp.ehr.fhir import EhrClient, SearchPage
+from smartapp.ehr.fhir import EhrClient
 from smartapp.ehr.ids import is_fhir_id
-from smartapp.ehr.sync_queries import IncrementalQuery, incremental_query, newest_update
+from smartapp.ehr.population import PopulationPage, PopulationPending, patient_pages, population_pages
 
-from .claims import claim_release, claim_renew, claim_take
+from .claims import claim_release, claim_renew, claim_resume_point, claim_take
 from .credential_backoff import (
     CredentialsRefused,
     credentials_refusal_clear,
@@ -51,6 +49,7 @@ DEFAULTS = {"REFERRAL_SYNC_PAGE_SIZE": 100, "REFERRAL_SYNC_MAX_PAGES": 10_000}
 UNKNOWN_CONNECTION = "No enabled EHR registration has this name."
 COUNTS = ("created", "updated", "unchanged", "skipped", "ignored")
 TOTALS = ("pages", "withheld", *COUNTS)  # logged and audited per run
+PENDING = PopulationPending.__name__  # the run stopped to wait for the EHR (a Bulk Data export)
 
 
 @dataclass
@@ -69,11 +68,12 @@ class TypeReport:
     resumed: bool = False  # the walk continued where an earlier run stopped
     truncated: bool = False  # the walk stopped on purpose (page cap, foreign next link, cycle)
 
-    def add(self, page: SearchPage, summary: PageSummary) -> None:
+    def add(self, page: PopulationPage, summary: PageSummary) -> None:
         self.pages += 1
         self.requests += page.requests
-        self.withheld += len(page.withheld)
+        self.withheld += page.withheld
         self.truncated = self.truncated or page.truncated
+        self.resumed = self.resumed or page.resumed
         for name in COUNTS:
             setattr(self, name, getattr(self, name) + getattr(summary, name))
 
@@ -161,11 +161,13 @@ def sync_connections() -> list[str]:
 
 
 def _sync(run: _Run, report: SyncReport) -> None:
-    for resource_type in SYNC_TYPES:
-        try:
-            report.types.append(_sync_type(run, resource_type))
-        finally:
-            report.requests = run.client.request_count
+    reports = {resource_type: TypeReport(resource_type) for resource_type in SYNC_TYPES}
+    report.types = list(reports.values())
+    try:
+        for page in _pages(run):
+            _store(run, page, reports, report)
+    finally:
+        report.requests = run.client.request_count
     if not run.patient:  # a patient's referrals were recomputed as their pages were stored
         report.states_changed = referral_states_refresh(today=run.today, connection=run.config.name)
     report.states = _states(run.config.name, run.patient)
@@ -181,84 +183,67 @@ def _sync(run: _Run, report: SyncReport) -> None:
     )
 
 
-def _sync_type(run: _Run, resource_type: str) -> TypeReport:
+def _pages(run: _Run) -> Iterator[PopulationPage]:
+    page_size = _setting("REFERRAL_SYNC_PAGE_SIZE")
+    if run.patient:
+        return patient_pages(
+            run.client, run.config, patient=run.patient, types=SYNC_TYPES, page_size=page_size
+        )
     connection = run.config.name
-    mark = None if run.patient else _watermark_row(connection, resource_type)
-    query = incremental_query(
-        run.config,
-        resource_type,
-        since=mark.last_updated if mark else None,
-        patient=run.patient,
-        page_size=_setting("REFERRAL_SYNC_PAGE_SIZE"),
+    marks = dict(
+        SyncWatermark.objects.filter(connection=connection, resource_type__in=SYNC_TYPES).values_list(
+            "resource_type", "last_updated"
+        )
     )
-    report = TypeReport(resource_type, resumed=bool(mark and mark.next_url))
-    newest = mark.walk_newest if mark else None
-    for page in _pages(run.client, query, mark):
-        newest = _later(newest, newest_update(page.matches))
-        with transaction.atomic():
-            # No page is stored without the claim; a connection's run counts the page in its progress.
-            claim_renew(
-                connection=connection, holder=run.holder, page_of="" if run.patient else resource_type
-            )
+    return population_pages(
+        run.client,
+        run.config,
+        types=SYNC_TYPES,
+        since={resource_type: marks.get(resource_type) for resource_type in SYNC_TYPES},
+        resume=claim_resume_point(connection=connection),
+        page_size=page_size,
+        known_patients=lambda: tracked_patients(connection),
+    )
+
+
+def _store(run: _Run, page: PopulationPage, reports: dict[str, TypeReport], report: SyncReport) -> None:
+    """One page, its resume point and the watermarks it earns, in one transaction."""
+    connection, whole = run.config.name, not run.patient
+    with transaction.atomic():
+        # No page is stored without the claim; a connection's run counts the page in its progress.
+        claim_renew(
+            connection=connection,
+            holder=run.holder,
+            page_of=page.resource_type if whole else "",
+            resume=page.resume if whole else None,
+        )
+        summary = None
+        if page.resource_type:
             summary = referral_page_store(
                 connection=connection,
-                resource_type=resource_type,
-                resources=page.matches + page.included,
+                resource_type=page.resource_type,
+                resources=page.resources,
                 today=run.today,
-                advance_watermark=query.ordered and mark is not None,
+                advance_watermark=False,
             )
-            if mark is not None:
-                _walk_record(connection, query, page, newest)
-        report.add(page, summary)
-        if run.on_page is not None:
-            run.on_page(resource_type, report)
-    return report
-
-
-def _pages(client: EhrClient, query: IncrementalQuery, mark: SyncWatermark | None):
-    """The pages of `query`, or of the walk an earlier run left at `mark.next_url`.
-
-    A resume point the EHR no longer accepts (an expired paging token: 410) is dropped and the search
-    starts again from the watermark, which has not moved past anything the walk had not yet read.
-    """
-    if mark is not None and mark.next_url:
-        pages = client.search_pages(query.resource_type, resume=mark.next_url)
-        try:
-            first = next(pages)
-        except (ValueError, EhrBadResponse):
-            log.warning("resume point refused; searching again", extra={"resource_type": query.resource_type})
-            _rows(mark.connection, query.resource_type).update(next_url="")
-        else:
-            yield first
-            yield from pages
-            return
-    yield from client.search_pages(query.resource_type, query.params)
-
-
-def _walk_record(connection: str, query: IncrementalQuery, page: SearchPage, newest: datetime | None):
-    """In the page's transaction: where the walk goes on, or, at its end, the watermark it earned."""
-    rows = _rows(connection, query.resource_type)
-    if page.next_url is not None:
-        rows.update(next_url=page.next_url, walk_newest=None if query.ordered else newest)
+        for resource_type, moment in page.watermarks.items() if whole else ():
+            watermark_advance(connection=connection, resource_type=resource_type, last_updated=moment)
+    if summary is None:
         return
-    rows.update(next_url="", walk_newest=None)
-    if not query.ordered and not page.truncated:  # a truncated walk skipped pages: read them all again
-        watermark_advance(connection=connection, resource_type=query.resource_type, last_updated=newest)
+    if page.resource_type not in reports:  # an export's Patients and people
+        reports[page.resource_type] = TypeReport(page.resource_type)
+        report.types.append(reports[page.resource_type])
+    reports[page.resource_type].add(page, summary)
+    if run.on_page is not None:
+        run.on_page(page.resource_type, reports[page.resource_type])
 
 
-def _watermark_row(connection: str, resource_type: str) -> SyncWatermark:
-    SyncWatermark.objects.bulk_create(
-        [SyncWatermark(connection=connection, resource_type=resource_type)], ignore_conflicts=True
-    )
-    return _rows(connection, resource_type).get()
-
-
-def _rows(connection: str, resource_type: str):
-    return SyncWatermark.objects.filter(connection=connection, resource_type=resource_type)
-
-
-def _later(first: datetime | None, second: datetime | None) -> datetime | None:
-    return max((moment for moment in (first, second) if moment is not None), default=None)
+def tracked_patients(connection: str) -> list[str]:
+    """The FHIR ids of the patients smartapp tracks for `connection`: a per-patient walk's panel when the
+    registration names no Group."""
+    refs = Referral.objects.filter(connection=connection, patient_ref__startswith="Patient/")
+    ids = refs.order_by().values_list("patient_ref", flat=True).distinct()
+    return sorted({ref.removeprefix("Patient/") for ref in ids} - {""})
 
 
 def _states(connection: str, patient: str) -> dict[str, int]:
@@ -277,7 +262,7 @@ def _close(config: LaunchConfig, patient: str, holder: str, report: SyncReport, 
             connection=config.name,
             holder=holder,
             finished=whole and not failure,
-            failed=whole and bool(failure),
+            failed=whole and bool(failure) and failure != PENDING,  # an export still running is no failure
         )
         if not failure:  # the EHR gave a token: whatever it refused before, it takes now
             credentials_refusal_clear(connection=config.name)
@@ -295,7 +280,7 @@ def _audit(config: LaunchConfig, patient: str, report: SyncReport, failure: str)
         detail["error_class"] = failure
     audit_record(
         action="referrals.sync",
-        outcome="failed" if failure else "complete",
+        outcome=("pending" if failure == PENDING else "failed") if failure else "complete",
         issuer=config.issuer,
         patient_ref=f"Patient/{patient}" if patient else "",
         resource_types=[r.resource_type for r in report.types],

@@ -10,10 +10,11 @@ import pytest
 from django.core.cache import cache
 from django.db.models import Count, Max
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from smartapp.ehr import configs
 from smartapp.ehr.backend_services import forget_system_tokens
-from smartapp.referrals.models import Evidence, Referral, SyncWatermark
+from smartapp.referrals.models import Evidence, Referral, SyncClaim, SyncWatermark
 from smartapp.referrals.sync import SYNC_TYPES
 from smartapp.sandbox.auth import clients
 from smartapp.sandbox.models import Resource
@@ -91,7 +92,19 @@ def newest_seeded(resource_type: str):
 
 
 def watermarks() -> dict[str, tuple]:
-    return {
-        row.resource_type: (row.last_updated, row.next_url, row.walk_newest)
-        for row in SyncWatermark.objects.filter(connection="sandbox")
-    }
+    """Per type: (watermark, page its unfinished search walk reads next or "", newest change that walk
+    stored or None), the last two from the system-search resume point (ehr/population/system_search.py)."""
+    resume = SyncClaim.objects.filter(connection="sandbox").values_list("resume", flat=True).first() or {}
+    walks = resume.get("walks", {}) if resume.get("strategy") == "system_search" else {}
+    marks = {}
+    for row in SyncWatermark.objects.filter(connection="sandbox"):
+        walk = walks.get(row.resource_type, {})
+        newest = parse_datetime(walk["newest"]) if walk.get("newest") else None
+        marks[row.resource_type] = (row.last_updated, walk.get("next", ""), newest)
+    for resource_type in set(walks) - set(marks):
+        marks[resource_type] = (
+            None,
+            walks[resource_type]["next"],
+            parse_datetime(walks[resource_type]["newest"] or ""),
+        )
+    return marks

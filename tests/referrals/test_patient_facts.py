@@ -148,3 +148,27 @@ def test_every_stored_expectation_of_the_patient_gets_the_facts_of_the_included_
 
     put("Patient", patient(name=[], identifier=[typed("MR", "MRN-2")], birthDate="1976-12-06"))
     assert {row[1:] for row in rows()} == {("Sample Name", "MRN-2", date(1976, 12, 6), "")}  # phone removed
+
+
+@pytest.mark.django_db
+def test_a_new_expectation_of_a_known_patient_takes_the_facts_without_the_patient_included():
+    # An incremental Bulk Data export sends a new referral but not its unchanged Patient.
+    def put(*resources):
+        store.referral_page_store(
+            connection="sandbox", resource_type="ServiceRequest", resources=list(resources), today=TODAY
+        )
+
+    put(fhir.service_request("sr-1"), patient(identifier=[typed("MR", "MRN-1")], birthDate="1976-12-06"))
+    put(fhir.service_request("sr-2"))
+    store.referral_page_store(
+        connection="other",
+        resource_type="ServiceRequest",
+        resources=[fhir.service_request("sr-3")],
+        today=TODAY,
+    )
+
+    assert rows() == [
+        ("ServiceRequest/sr-1", "Sample Name", "MRN-1", date(1976, 12, 6), ""),
+        ("ServiceRequest/sr-2", "Sample Name", "MRN-1", date(1976, 12, 6), ""),
+        ("ServiceRequest/sr-3", "", "", None, ""),  # another connection's patient is another patient
+    ]

@@ -131,7 +131,10 @@ def test_a_database_error_on_one_page_loses_nothing_after_the_retry(ehr, monkeyp
 def test_an_expired_resume_point_starts_the_search_again(ehr):
     referral_sync(connection="sandbox")
     refused = f"{ehr.issuer}/Task?_count={PAGE_SIZE}&_page_token=not-a-token"  # the sandbox answers 400
-    SyncWatermark.objects.filter(resource_type="Task").update(next_url=refused)
+    walks = {"Task": {"next": refused, "newest": None}}
+    SyncClaim.objects.filter(connection="sandbox").update(
+        resume={"strategy": "system_search", "walks": walks}
+    )
 
     report = referral_sync(connection="sandbox")
 

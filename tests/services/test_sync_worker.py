@@ -25,7 +25,7 @@ from kombu import Connection
 
 from smartapp.audit.models import AuditEvent
 from smartapp.celery import app as celery_app
-from smartapp.referrals.models import SyncClaim, SyncWatermark
+from smartapp.referrals.models import SyncClaim
 from smartapp.referrals.sync import SYNC_TYPES, referral_sync
 from smartapp.sandbox import faults
 from tests.referrals.sync_support import (
@@ -36,6 +36,7 @@ from tests.referrals.sync_support import (
     ehr_fixture,  # noqa: F401 (the `ehr` fixture)
     seeded_count,
     seeded_states,
+    watermarks,
 )
 from tests.services.brokers import filesystem_broker
 
@@ -111,7 +112,7 @@ def wait_for(condition, worker, seconds: float = 45.0) -> None:
 
 
 def notes_walk_started() -> bool:
-    return SyncWatermark.objects.filter(resource_type="DocumentReference").exclude(next_url="").exists()
+    return bool(watermarks().get("DocumentReference", (None, "", None))[1])  # its next page is stored
 
 
 def full_run_requests() -> int:
