@@ -19,6 +19,7 @@ _OAUTH_ENDPOINTS = {
     "introspect": "introspect/",
 }
 PUBLISHED = "2025-01-01"
+GROUP_EXPORT = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export"
 
 
 def capability_statement(request, vendor: str = "") -> dict:
@@ -57,10 +58,15 @@ def _security(request) -> dict:
 def _resources(vendor: str) -> list[dict]:
     searchable = rules_for(vendor).search
     served = [t for t in catalog.SUPPORTED_TYPES if t in searchable or t in catalog.READ_ONLY]
-    return [_resource(resource_type, searchable.get(resource_type)) for resource_type in served]
+    return [_resource(resource_type, searchable.get(resource_type), vendor) for resource_type in served]
 
 
-def _resource(resource_type: str, rule) -> dict:
+def _exports(vendor: str) -> bool:
+    rules = rules_for(vendor)
+    return bool(rules.bulk_params) or rules.population == "bulk_export"
+
+
+def _resource(resource_type: str, rule, vendor: str) -> dict:
     interactions = ["read"] if rule is None else ["read", "search-type"]
     entry = {"type": resource_type, "interaction": [{"code": code} for code in interactions]}
     if rule is not None:
@@ -69,6 +75,9 @@ def _resource(resource_type: str, rule) -> dict:
             for name, (kind, _) in catalog.SEARCH_PARAMS[resource_type].items()
             if name in rule.accepted
         ]
+        if resource_type == "Group" and _exports(vendor):
+            # https://hl7.org/fhir/uv/bulkdata/OperationDefinition-group-export.html
+            entry["operation"] = [{"name": "export", "definition": GROUP_EXPORT}]
         if rule.includes:
             entry["searchInclude"] = [
                 i for i in catalog.INCLUDES.get(resource_type, {}) if i in rule.includes

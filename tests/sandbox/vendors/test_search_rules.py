@@ -6,6 +6,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import requests
 
+from smartapp.sandbox.fhir import capability
 from smartapp.sandbox.store import save_resource
 from tests.sandbox.vendors.conftest import OTHER_TENANT, diagnostics
 
@@ -101,6 +102,8 @@ def test_the_capability_statement_lists_only_what_the_vendor_allows(record, base
     assert resource(meditech, "Group") is None and resource(meditech, "Binary") is not None
     assert "ServiceRequest:patient" in resource(plain, "ServiceRequest")["searchInclude"]
     assert oracle["implementation"]["url"] == base_of("oracle")
+    group_export = [{"name": "export", "definition": capability.GROUP_EXPORT}]
+    assert resource(oracle, "Group")["operation"] == resource(plain, "Group")["operation"] == group_export
 
 
 def _tasks(count: int) -> None:
