@@ -379,6 +379,9 @@ CELERY_BEAT_SCHEDULE = {
 REFERRAL_SYNC_LEASE_SECONDS = env.int("REFERRAL_SYNC_LEASE_SECONDS", default=300)
 REFERRAL_SYNC_PAGE_SIZE = env.int("REFERRAL_SYNC_PAGE_SIZE", default=100)
 REFERRAL_SYNC_MAX_PAGES = env.int("REFERRAL_SYNC_MAX_PAGES", default=10_000)
+# How long one sync run waits for a Bulk Data export in process; a longer Retry-After ends the run as
+# "pending" and its retry continues at the stored status URL (smartapp/ehr/population/bulk.py).
+EHR_BULK_WAIT_SECONDS = env.float("EHR_BULK_WAIT_SECONDS", default=30.0)
 # After the EHR refused a connection's Backend Services credentials (invalid_client), its syncs wait this
 # long unless the credentials change or an admin clears the refusal (referrals/credential_backoff.py).
 REFERRAL_SYNC_REFUSED_BACKOFF_HOURS = env.float("REFERRAL_SYNC_REFUSED_BACKOFF_HOURS", default=24.0)
