@@ -15,8 +15,7 @@ costs is requests and transfer, growing with the panel's history (IncrementalQue
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.utils.dateparse import parse_datetime
-
+from smartapp.ehr.bundles import last_updated
 from smartapp.ehr.configs import LaunchConfig
 from smartapp.ehr.ids import is_fhir_id
 from smartapp.ehr.profiles import VendorProfile, profile_for
@@ -116,17 +115,6 @@ def fhir_instant(moment: datetime) -> str:
     if moment.tzinfo is None:
         raise ValueError("a FHIR instant needs a time zone")
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def last_updated(resource: dict) -> datetime | None:
-    """The resource's `meta.lastUpdated` as an aware datetime; None when absent or not an instant."""
-    meta = resource.get("meta")
-    value = meta.get("lastUpdated") if isinstance(meta, dict) else None
-    try:
-        moment = parse_datetime(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
-    return moment if moment is not None and moment.tzinfo is not None else None
 
 
 def newest_update(resources: list[dict]) -> datetime | None:
