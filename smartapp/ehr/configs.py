@@ -29,6 +29,7 @@ from smartapp.ehr.config_hosts import (
     origin_text,
     split_host_port,
 )
+from smartapp.ehr.profiles.rules import POPULATION_STRATEGIES
 
 PERSONAS = ("clinician", "patient", "coordinator", "backend")
 EMBEDDINGS = ("window", "iframe")
@@ -59,6 +60,7 @@ _FIELDS = frozenset(
         "tracking_days",
         "group_id",
         "group_id_env",
+        "population",
     ]
 )
 _BACKEND_FIELDS = frozenset(["client_id", "client_id_env", "client_auth"])
@@ -91,6 +93,9 @@ class LaunchConfig:
     # The FHIR Group of the patients the background sync follows (Bulk Data `$export` on a Group, or the
     # panel of a per-patient sync); "" when the EHR has none for this app (ehr/population/).
     group_id: str = ""
+    # The registration's choice of how the sync reads population data ("" = the vendor profile's), e.g.
+    # "per_patient" at an Epic organisation that has not enabled Bulk Data (ehr/population/).
+    population: str = ""
 
     @property
     def enabled(self) -> bool:
@@ -223,7 +228,15 @@ def _parse(path: Path) -> LaunchConfig:
         source=source, backend_client_id=backend_client_id if client_id else "",
         embedding_origins=embedding_origins, tracking_days=_tracking_days(source, data),
         group_id=_group_id(source, data),
+        population=_population(source, data),
     )  # fmt: skip
+
+
+def _population(source: str, data: dict) -> str:
+    population = data.get("population", "")
+    if population and population not in POPULATION_STRATEGIES:
+        _fail(source, f"`population` must be one of {POPULATION_STRATEGIES}")
+    return population
 
 
 def _group_id(source: str, data: dict) -> str:

@@ -95,38 +95,37 @@ def _has_facts(row: Referral) -> bool:
 
 def people_update(connection: str, people: dict[str, str], *, unnamed: set[str]) -> int:
     """Name the requesters and performers of stored rows from `people` (included now); rows without a
-    name for one of `unnamed` (the page's people it could not name) take a name other rows hold."""
+    name for one of `unnamed` (the page's people it could not name) take a name other rows hold.
+
+    One UPDATE per person and column, touching only the rows whose name changes: a panel's few clinicians
+    are named on most of its rows, which a page must not load (the first sync of 100,000 referrals).
+    """
     names = {**_known_names(connection, unnamed - set(people)), **people}
-    if not names:
-        return 0
     changed = 0
     for model, ref_field, display_field in NAMED_COLUMNS:
-        rows = model.objects.filter(connection=connection, **{f"{ref_field}__in": list(names)})
-        changed += _rename(rows, names, ref_field, display_field, overwrite=set(people))
+        rows = model.objects.filter(connection=connection)
+        for ref, name in names.items():
+            stale = rows.filter(**{ref_field: ref})
+            if ref in people:  # the EHR's current name replaces what rows hold
+                stale = stale.exclude(**{display_field: name})
+            else:
+                stale = stale.filter(**{display_field: ""})
+            changed += stale.update(**{display_field: name})
     return changed
 
 
 def _known_names(connection: str, unnamed: set[str]) -> dict[str, str]:
-    """Names rows of this connection hold for the people `unnamed`."""
-    if not unnamed:
-        return {}
-    known = {}
+    """A name rows of this connection hold for each of the people `unnamed`: one row per person read."""
+    known: dict[str, str] = {}
     for model, ref_field, display_field in NAMED_COLUMNS:
-        rows = model.objects.filter(connection=connection, **{f"{ref_field}__in": sorted(unnamed)})
-        for ref, name in rows.exclude(**{display_field: ""}).values_list(ref_field, display_field):
-            known.setdefault(ref, name)
+        for ref in sorted(unnamed - set(known)):
+            rows = model.objects.filter(connection=connection, **{ref_field: ref}).exclude(
+                **{display_field: ""}
+            )
+            name = rows.values_list(display_field, flat=True).first()
+            if name:
+                known[ref] = name
     return known
-
-
-def _rename(rows, names: dict[str, str], ref_field: str, display_field: str, *, overwrite: set[str]) -> int:
-    changed = []
-    for row in rows:
-        ref, current = getattr(row, ref_field), getattr(row, display_field)
-        if names[ref] != current and (ref in overwrite or not current):
-            setattr(row, display_field, names[ref])
-            changed.append(row)
-    rows.model.objects.bulk_update(changed, [display_field])
-    return len(changed)
 
 
 def _assign(row, values: dict) -> bool:

@@ -113,7 +113,13 @@ class FakeSession:
 SYNC_TYPES = ("ServiceRequest", "Task", "Appointment", "Encounter", "DocumentReference")
 
 
-def vendor_rules(population: str, *, bulk_params=(), searchable=SYNC_TYPES, max_count: int = 100):
+# Read, not synced: the panel's Group and the people a bulk export may bring.
+READABLE = ("Group", "Practitioner", "PractitionerRole")
+
+
+def vendor_rules(
+    population: str, *, bulk_params=(), searchable=(*SYNC_TYPES, *READABLE), max_count: int = 100
+):
     """A rule table naming `population`, every other rule permissive (as profile_for(config).rules)."""
     from smartapp.ehr.profiles.rules import SearchRule, VendorRules
 

@@ -19,6 +19,7 @@ from tests.ehr.bulk_fakes import (
     SYNC_TYPES,
     FakeSession,
     Reply,
+    bundle,
     fhir,
     launch_config,
     ndjson,
@@ -275,3 +276,55 @@ def test_the_watermark_is_the_export_time_so_the_next_export_reads_what_changed_
 
     assert marks["Task"] == datetime(2026, 12, 1, 10, tzinfo=UTC)  # not the newest change seen
     assert parse_qs(urlsplit(export.sent[0][1]).query)["_since"] == ["2026-12-01T09:55:00Z"]
+
+
+def _walk(config) -> list:
+    return list(population_pages(None, config, types=SYNC_TYPES, since=NO_MARKS, resume=None, page_size=100))
+
+
+def test_a_way_the_ehr_does_not_offer_is_refused_before_any_request(monkeypatch):
+    from dataclasses import replace
+
+    from smartapp.ehr.population import StrategyImpossible
+    from smartapp.ehr.profiles.rules import SearchRule
+
+    by_patient = (frozenset({"_id", "patient"}),)
+    needs_patient = vendor_rules("per_patient")
+    needs_patient = replace(
+        needs_patient,
+        search={t: SearchRule(r.accepted, by_patient) for t, r in needs_patient.search.items()},
+    )
+    use_rules(monkeypatch, needs_patient)
+    with pytest.raises(StrategyImpossible):  # a search across patients, where each needs a patient
+        _walk(replace(launch_config(), population="system_search"))
+    with pytest.raises(StrategyImpossible):  # an export where the vendor has none
+        _walk(replace(launch_config(group_id="panel-1"), population="bulk_export"))
+
+    no_group = vendor_rules("per_patient")
+    use_rules(
+        monkeypatch, replace(no_group, search={t: r for t, r in no_group.search.items() if t != "Group"})
+    )
+    with pytest.raises(StrategyImpossible):  # a panel from a Group the vendor does not let apps read
+        _walk(launch_config(group_id="panel-1"))
+    assert "population" in str(StrategyImpossible())
+
+
+def test_the_registration_may_choose_per_patient_at_a_bulk_vendor(client, session, monkeypatch):
+    from dataclasses import replace
+
+    use_rules(monkeypatch, vendor_rules("bulk_export", bulk_params=("_type",)))
+    for resource_type in SYNC_TYPES:
+        session.answer("GET", f"{BASE}/{resource_type}", bundle([]))
+    config = replace(launch_config(), population="per_patient")
+    pages = population_pages(
+        client,
+        config,
+        types=SYNC_TYPES,
+        since=NO_MARKS,
+        resume=None,
+        page_size=100,
+        known_patients=["p-1"].copy,
+    )
+
+    assert [page.resource_type for page in pages if page.resource_type] == list(SYNC_TYPES)
+    assert all("patient=p-1" in url for url in session.urls())  # no kick-off: a search per type

@@ -104,3 +104,13 @@ def test_a_group_id_given_twice_or_not_an_id_stops_start_up(config_dir, monkeypa
 
     with pytest.raises(ConfigInvalid, match="group_id"):
         configs.all_configs()
+
+
+def test_a_registration_may_choose_its_population_strategy_among_the_three(config_dir):
+    (config_dir / "ehr.toml").write_text(BASE + 'population = "per_patient"\n')
+    assert configs.by_name("ehr").population == "per_patient"
+
+    (config_dir / "ehr.toml").write_text(BASE + 'population = "everything"\n')
+    configs.all_configs.cache_clear()
+    with pytest.raises(ConfigInvalid, match="population"):
+        configs.all_configs()

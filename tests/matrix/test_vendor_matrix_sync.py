@@ -150,15 +150,13 @@ def test_a_full_then_an_incremental_sync_read_the_panel_the_vendor_way(vendor, r
 
 
 def test_a_broken_vendor_rule_fails_the_sync_with_a_clear_error(registered, traffic, monkeypatch):
-    """The app's Epic table, broken: ServiceRequest searchable without a patient and a system-wide search
-    for population. The Epic emulation refuses the search (400), and the sync fails, naming no patient."""
+    """The app's Epic table, broken: its types searchable without a patient and a system-wide search for
+    population. The Epic emulation refuses the search (400), and the sync fails, naming no patient."""
     registration = registered("epic")
     profile = profile_for(configs.by_name("epic"))
     rules = profile.rules
-    request_rule = dataclasses.replace(rules.search["ServiceRequest"], required=())
-    broken = dataclasses.replace(
-        rules, population="system_search", search={**rules.search, "ServiceRequest": request_rule}
-    )
+    unbound = {name: dataclasses.replace(rule, required=()) for name, rule in rules.search.items()}
+    broken = dataclasses.replace(rules, population="system_search", search=unbound)
     monkeypatch.setattr(type(profile), "rules", broken)
 
     with traffic.watching() as seen, pytest.raises(EhrBadResponse) as failure:

@@ -10,8 +10,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 
 from smartapp.ehr.configs import LaunchConfig
+from smartapp.ehr.errors import EhrError
 from smartapp.ehr.fhir import EhrClient
 from smartapp.ehr.profiles import profile_for
+from smartapp.ehr.profiles.rules import VendorRules
 from smartapp.ehr.sync_queries import incremental_query
 
 from .base import PopulationPage, PopulationPending, Walk, page_of, search_from
@@ -47,12 +49,33 @@ def population_pages(
     Raises the typed EhrErrors; PopulationPending when the EHR is still preparing the data.
     """
     rules = profile_for(config).rules
-    strategy = rules.population
+    strategy = config.population or rules.population
+    _require_possible(strategy, rules, config, types)
     walk = Walk(
         client, config, rules, tuple(types), dict(since), min(page_size, rules.max_count), known_patients
     )
     own = resume if isinstance(resume, dict) and resume.get("strategy") == strategy else None
     return STRATEGIES[strategy](walk, own)
+
+
+class StrategyImpossible(EhrError):
+    """Permanent: the registration asks for a way of reading population data this EHR does not offer."""
+
+    message = (
+        "This EHR does not offer the registration's way of reading population data (its `population` or "
+        "`group_id`): see docs/vendors.md."
+    )
+
+
+def _require_possible(strategy: str, rules: VendorRules, config: LaunchConfig, types: Sequence[str]) -> None:
+    """A system-wide search of a type that needs a patient, an export where the vendor has none, or a
+    panel from a Group the vendor does not let apps read: refused before any request."""
+    if strategy == "system_search" and any(rules.search[t].required for t in types if t in rules.search):
+        raise StrategyImpossible()
+    if strategy == "bulk_export" and not rules.bulk_params and rules.population != "bulk_export":
+        raise StrategyImpossible()
+    if strategy == "per_patient" and config.group_id and "Group" not in rules.search:
+        raise StrategyImpossible()
 
 
 def patient_pages(

@@ -70,10 +70,11 @@ def bulk_export_pages(walk: Walk, resume: dict | None) -> Iterator[PopulationPag
 
 
 def _params(walk: Walk) -> list[tuple[str, str]]:
-    """`_type` (the sync's types, Patient, and the people where the scopes allow), `_since` and
+    """`_type` (the sync's types, Patient, and the people where the vendor and the scopes allow), `_since` and
     `_typeFilter` where the vendor takes them (rules.bulk_params)."""
     scope = walk.config.scope_for("backend").split()
-    people = [person for person in PEOPLE if _scope_reads(scope, person)]
+    # A type the vendor does not serve would refuse the whole kick-off (a 400), so only served ones.
+    people = [p for p in PEOPLE if p in walk.rules.search and _scope_reads(scope, p)]
     params = [("_type", ",".join([*walk.types, "Patient", *people]))]
     marks = [walk.since.get(resource_type) for resource_type in walk.types]
     if "_since" in walk.rules.bulk_params and marks and None not in marks:
