@@ -91,8 +91,12 @@ class Referral(models.Model):
             models.Index(fields=["specialty_code"], name="referrals_specialty"),
             models.Index(fields=["performer_ref"], name="referrals_performer"),
             # Naming the people of a page's rows (store_names.py) without reading the connection's rows.
-            models.Index(fields=["connection", "requester_ref"], name="referrals_connection_requester"),
-            models.Index(fields=["connection", "performer_ref"], name="referrals_connection_performer"),
+            models.Index(
+                fields=["connection", "requester_ref", "requester_display"], name="referrals_requester_name"
+            ),
+            models.Index(
+                fields=["connection", "performer_ref", "performer_display"], name="referrals_performer_name"
+            ),
         ]
 
     def __str__(self):
@@ -154,7 +158,10 @@ class Evidence(models.Model):
             models.Index(fields=["connection", "fhir_ref"], name="referrals_evidence_resource"),
             models.Index(fields=["connection", "target_ref"], name="referrals_evidence_target"),
             models.Index(fields=["connection", "patient_ref"], name="referrals_evidence_patient"),
-            models.Index(fields=["connection", "performer_ref"], name="referrals_evidence_performer"),
+            models.Index(
+                fields=["connection", "performer_ref", "performer_display"],
+                name="referrals_evidence_performer",
+            ),
         ]
 
     def __str__(self):

@@ -9,6 +9,8 @@ included with another search), so that a visit is named although its own search 
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.db.models import Q
+
 from .elements import Unparseable, own_ref
 from .models import Evidence, Referral
 from .patient_facts import PatientFacts, patient_facts
@@ -71,60 +73,59 @@ def patients_update(connection: str, patients: dict[str, PatientFacts]) -> int:
 def patients_fill_known(connection: str, patient_refs: set[str]) -> int:
     """Rows of these patients stored without the Patient's facts take those another row of the same patient
     holds: a page that did not include the Patient (an incremental Bulk Data export sends only the Patients
-    that changed since) still shows a known patient's name, MRN, birth date and phone."""
+    that changed since) still shows a known patient's name, MRN, birth date and phone. Only the rows without
+    facts are read, and one row with facts per such patient."""
     if not patient_refs:
         return 0
-    rows = list(Referral.objects.filter(connection=connection, patient_ref__in=sorted(patient_refs)))
-    known = {row.patient_ref: row for row in rows if _has_facts(row)}
+    of_patients = Referral.objects.filter(connection=connection, patient_ref__in=sorted(patient_refs))
+    known = set(of_patients.exclude(_NO_FACTS).order_by().values_list("patient_ref", flat=True).distinct())
+    bare = list(of_patients.filter(_NO_FACTS, patient_ref__in=sorted(known))) if known else []
     changed = []
-    for row in rows:
-        source = known.get(row.patient_ref)
-        if source is None or _has_facts(row):
-            continue
-        values = {column: getattr(source, column) for column in REFERRAL_PATIENT_FIELDS}
-        values["patient_display"] = row.patient_display or source.patient_display
-        if _assign(row, values):
-            changed.append(row)
+    for patient_ref in {row.patient_ref for row in bare}:
+        source = of_patients.filter(patient_ref=patient_ref).exclude(_NO_FACTS).order_by().first()
+        for row in (row for row in bare if row.patient_ref == patient_ref):
+            values = {column: getattr(source, column) for column in REFERRAL_PATIENT_FIELDS}
+            values["patient_display"] = row.patient_display or source.patient_display
+            if _assign(row, values):
+                changed.append(row)
     Referral.objects.bulk_update(changed, list(REFERRAL_PATIENT_FIELDS))
     return len(changed)
 
 
-def _has_facts(row: Referral) -> bool:
-    return bool(row.patient_mrn or row.patient_birth_date or row.patient_phone)
+_NO_FACTS = Q(patient_mrn="", patient_birth_date=None, patient_phone="")
 
 
 def people_update(connection: str, people: dict[str, str], *, unnamed: set[str]) -> int:
     """Name the requesters and performers of stored rows from `people` (included now); rows without a
     name for one of `unnamed` (the page's people it could not name) take a name other rows hold.
 
-    One UPDATE per person and column, touching only the rows whose name changes: a panel's few clinicians
-    are named on most of its rows, which a page must not load (the first sync of 100,000 referrals).
+    One UPDATE per person and column, touching only the rows whose name changes, found through the
+    (connection, ref, name) indexes: a panel's few clinicians are named on most of its rows, which a page
+    must neither load nor scan (the first sync of 100,000 referrals slowed page after page).
     """
     names = {**_known_names(connection, unnamed - set(people)), **people}
     changed = 0
     for model, ref_field, display_field in NAMED_COLUMNS:
         rows = model.objects.filter(connection=connection)
         for ref, name in names.items():
-            stale = rows.filter(**{ref_field: ref})
-            if ref in people:  # the EHR's current name replaces what rows hold
-                stale = stale.exclude(**{display_field: name})
+            if ref in people:  # the EHR's current name replaces any other (`<` or `>`: two index ranges)
+                other = Q(**{f"{display_field}__lt": name}) | Q(**{f"{display_field}__gt": name})
             else:
-                stale = stale.filter(**{display_field: ""})
-            changed += stale.update(**{display_field: name})
+                other = Q(**{display_field: ""})
+            changed += rows.filter(other, **{ref_field: ref}).update(**{display_field: name})
     return changed
 
 
 def _known_names(connection: str, unnamed: set[str]) -> dict[str, str]:
-    """A name rows of this connection hold for each of the people `unnamed`: one row per person read."""
+    """A name rows of this connection hold for each of the people `unnamed`: the greatest name stored
+    for them, one index probe per person and column ("" when no row names them)."""
     known: dict[str, str] = {}
     for model, ref_field, display_field in NAMED_COLUMNS:
         for ref in sorted(unnamed - set(known)):
-            rows = model.objects.filter(connection=connection, **{ref_field: ref}).exclude(
-                **{display_field: ""}
-            )
-            name = rows.values_list(display_field, flat=True).first()
-            if name:
-                known[ref] = name
+            rows = model.objects.filter(connection=connection, **{ref_field: ref})
+            greatest = rows.order_by(f"-{display_field}").values_list(display_field, flat=True)[:1]
+            if greatest and greatest[0]:
+                known[ref] = greatest[0]
     return known
 
 
