@@ -11,11 +11,11 @@ import pytest
 import requests
 import time_machine
 from django.core.cache import caches
+from oauth2_provider.models import get_access_token_model
 
 from smartapp.chart import reuse
 from smartapp.launch import grants
 from smartapp.launch.models import Grant, Launch
-from smartapp.sandbox import faults
 from smartapp.sandbox.models import Resource
 from smartapp.sandbox.synthetic import catalog
 from smartapp.sandbox.vendors import emulation_for
@@ -116,14 +116,16 @@ def test_an_expired_access_token_is_refreshed_the_vendor_way(vendor, registered,
     launch_id = launch_id_of(page)
     refresh_token = _refresh_token(launch_id)
     assert refresh_token, f"no refresh token for the scope {Launch.objects.get(pk=launch_id).scope!r}"
-    faults.switch_on(faults.TOKEN_EXPIRED, client_id=registration.client_id, remaining=1)
+    # The EHR ends the token early (its own clock, not the app's): the next FHIR request gets a 401.
+    issued = get_access_token_model().objects.filter(application__client_id=registration.client_id)
+    issued.update(expires=datetime.now(UTC) - timedelta(seconds=1))
 
     with _later(), traffic.watching() as seen:
         again = browser.get(page.url)
 
     assert again.status_code == 200 and _chart_problems(again) == []
     assert "session with the EHR has ended" not in again.text
-    # The fault's 401 (and any parallel search refused the renewed-away token), then one refresh; a 503 is
+    # The expired token's 401s (one per parallel search), then one refresh; a 503 is
     # the sandbox's SQLite under parallel writes ("database table is locked"), retried by the app.
     errors = {s.status for s in under(seen, registration.fhir_path) if s.status >= 400}
     assert 401 in errors and errors <= {401, 503}, refused(seen)
