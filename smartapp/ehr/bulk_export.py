@@ -20,7 +20,7 @@ from django.utils.dateparse import parse_datetime
 
 from smartapp.ehr import bounded_json
 from smartapp.ehr.errors import EhrBadResponse, EhrError, EhrUnavailable
-from smartapp.ehr.fhir import EhrClient, raise_for_status, retry_after_seconds
+from smartapp.ehr.fhir import EhrClient, raise_for_status, read_bounded, retry_after_seconds
 from smartapp.ehr.ids import is_fhir_id
 from smartapp.ehr.paging import is_under_base
 
@@ -107,7 +107,7 @@ def export_status(client: EhrClient, status_url: str) -> Manifest | Pending:
         if status == 202:
             return Pending(retry_after_seconds(answer.headers.get("Retry-After")))
         if status == 200:
-            return _manifest(_read(answer, MAX_MANIFEST_BYTES), client.base_url)
+            return _manifest(read_bounded(answer, MAX_MANIFEST_BYTES), client.base_url)
         _raise_for_failed_job(answer)
     raise EhrBadResponse()  # not reached: _raise_for_failed_job always raises
 
@@ -161,7 +161,7 @@ def _raise_for_failed_job(answer: requests.Response) -> None:
 def _issue_codes(answer: requests.Response) -> set[str] | None:
     """The issue codes of an OperationOutcome body; None for a body that is not one (a proxy's page)."""
     try:
-        body = bounded_json.loads_object(_read(answer, MAX_OUTCOME_BYTES))
+        body = bounded_json.loads_object(read_bounded(answer, MAX_OUTCOME_BYTES))
     except EhrBadResponse:
         return None
     issues = body.get("issue") if body.get("resourceType") == "OperationOutcome" else None
@@ -222,12 +222,3 @@ def _resource(line: bytes) -> dict:
     if not isinstance(resource.get("resourceType"), str):
         raise EhrBadResponse()
     return resource
-
-
-def _read(answer: requests.Response, limit: int) -> bytes:
-    body = bytearray()
-    for chunk in answer.iter_content(_CHUNK):
-        body += chunk
-        if len(body) > limit:
-            raise EhrBadResponse()
-    return bytes(body)

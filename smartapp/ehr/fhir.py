@@ -313,7 +313,7 @@ def _fetched(response: requests.Response, max_bytes: int) -> _Fetched:
     status = response.status_code
     if not 200 <= status < 300:
         return _Fetched(status, retry_after=response.headers.get("Retry-After"))
-    content = _read_bounded(response, max_bytes)
+    content = read_bounded(response, max_bytes)
     return _Fetched(status, response.headers.get("Content-Type", ""), content)
 
 
@@ -347,7 +347,7 @@ def _until(moment: datetime) -> float:
     return (moment - datetime.now(UTC)).total_seconds()
 
 
-def _read_bounded(response: requests.Response, max_bytes: int) -> bytes:
+def read_bounded(response: requests.Response, max_bytes: int) -> bytes:
     """The (decompressed) body, refused once it passes `max_bytes`: nothing caps a Bundle or Binary."""
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:

@@ -27,6 +27,7 @@ from smartapp.ehr.bulk_export import (
 )
 from smartapp.ehr.errors import EhrError
 from smartapp.ehr.profiles.base import REFERRAL_CATEGORY
+from smartapp.ehr.scopes import can_read
 from smartapp.ehr.sync_queries import OVERLAP, fhir_instant
 
 from .base import PopulationPage, PopulationPending, Walk, checkpoint
@@ -72,9 +73,9 @@ def bulk_export_pages(walk: Walk, resume: dict | None) -> Iterator[PopulationPag
 def _params(walk: Walk) -> list[tuple[str, str]]:
     """`_type` (the sync's types, Patient, and the people where the vendor and the scopes allow), `_since` and
     `_typeFilter` where the vendor takes them (rules.bulk_params)."""
-    scope = walk.config.scope_for("backend").split()
+    scope = walk.config.scope_for("backend")
     # A type the vendor does not serve would refuse the whole kick-off (a 400), so only served ones.
-    people = [p for p in PEOPLE if p in walk.rules.search and _scope_reads(scope, p)]
+    people = [p for p in PEOPLE if p in walk.rules.search and can_read(scope, p)]
     params = [("_type", ",".join([*walk.types, "Patient", *people]))]
     marks = [walk.since.get(resource_type) for resource_type in walk.types]
     if "_since" in walk.rules.bulk_params and marks and None not in marks:
@@ -82,18 +83,6 @@ def _params(walk: Walk) -> list[tuple[str, str]]:
     if "_typeFilter" in walk.rules.bulk_params and "ServiceRequest" in walk.types:
         params.append(("_typeFilter", f"ServiceRequest?category={REFERRAL_CATEGORY}"))
     return params
-
-
-def _scope_reads(scopes: list[str], resource_type: str) -> bool:
-    """Whether system scopes let the token read `resource_type`: v1 `.read`/`.*`, v2 `.rs` and kin."""
-    for scope in scopes:
-        context, _, rest = scope.partition("/")
-        target, _, permission = rest.partition(".")
-        permission = permission.split("?")[0]
-        v2 = bool(permission) and set(permission) <= set("cruds") and "r" in permission
-        if context == "system" and target in (resource_type, "*") and (permission in ("read", "*") or v2):
-            return True
-    return False
 
 
 def _completed(walk: Walk, status_url: str) -> Manifest:
