@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "smartapp.launch",
     "smartapp.chart",
     "smartapp.referrals",
+    "smartapp.adt",
 ]
 if SANDBOX_ENABLED:
     INSTALLED_APPS += ["oauth2_provider", "smartapp.sandbox"]
@@ -398,6 +399,30 @@ REFERRAL_FOLLOW_UP_RULES = env.json("REFERRAL_FOLLOW_UP_RULES", default={})
 REFERRAL_SYNC_ON_WORKER_START = env.bool("REFERRAL_SYNC_ON_WORKER_START", default=True)
 # A coordinator's "Sync now" starts at most one sync of a connection within this many seconds.
 REFERRAL_SYNC_NOW_MIN_SECONDS = env.int("REFERRAL_SYNC_NOW_MIN_SECONDS", default=120)
+
+# The HL7 v2 ADT listener (smartapp/adt/, docs/adt.md): `manage.py adt_listen`. MLLP on ADT_PORT; in
+# production over TLS with client certificates (ADT_TLS_CERT/KEY and ADT_TLS_CLIENT_CA); a peer whose
+# address is not in ADT_ALLOWED_SOURCES (addresses or networks) is closed before a byte is read.
+ADT_HOST = env.str("ADT_HOST", default="127.0.0.1")
+ADT_PORT = env.int("ADT_PORT", default=2575)
+ADT_ALLOWED_SOURCES = env.list("ADT_ALLOWED_SOURCES", default=["127.0.0.0/8", "::1/128"])
+ADT_TLS_CERT = env.str("ADT_TLS_CERT", default="")
+ADT_TLS_KEY = env.str("ADT_TLS_KEY", default="")
+ADT_TLS_CLIENT_CA = env.str("ADT_TLS_CLIENT_CA", default="")  # CA bundle that signs the engines' client certs
+# Production refuses to listen without TLS unless this says a tunnel (stunnel, a VPN) already provides it.
+ADT_PLAINTEXT_ALLOWED = env.bool("ADT_PLAINTEXT_ALLOWED", default=not PRODUCTION)
+ADT_MAX_MESSAGE_BYTES = env.int("ADT_MAX_MESSAGE_BYTES", default=4 * 1024 * 1024)
+ADT_MAX_CONNECTIONS = env.int("ADT_MAX_CONNECTIONS", default=64)
+ADT_IDLE_SECONDS = env.float("ADT_IDLE_SECONDS", default=300.0)  # a connection silent this long is closed
+# Processing (adt/process.py): the listener processes stored messages in process; beat sweeps what is left
+# (a listener that stopped, an EHR that was down) every ADT_SWEEP_SECONDS; parked messages are matched
+# again every ADT_PARKED_RETRY_SECONDS.
+ADT_SWEEP_SECONDS = env.float("ADT_SWEEP_SECONDS", default=60.0)
+ADT_PARKED_RETRY_SECONDS = env.float("ADT_PARKED_RETRY_SECONDS", default=3600.0)
+CELERY_BEAT_SCHEDULE["adt-process-pending"] = {
+    "task": "smartapp.adt.tasks.process_pending",
+    "schedule": ADT_SWEEP_SECONDS,
+}
 
 if SANDBOX_ENABLED:
     from smartapp.sandbox.conf import *  # noqa: E402,F403  sandbox-only settings (DOT, signing key)

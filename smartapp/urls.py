@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("smartapp.launch.urls")),
     path("", include("smartapp.chart.urls")),
     path("", include("smartapp.referrals.urls")),
+    path("", include("smartapp.adt.urls")),
     path("", include("smartapp.audit.urls")),
 ]
 

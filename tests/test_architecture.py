@@ -4,7 +4,7 @@ import ast
 from pathlib import Path
 
 SMARTAPP = Path(__file__).resolve().parents[1] / "smartapp"
-APP_MODULES = ("core", "ehr", "launch", "chart", "referrals", "audit")
+APP_MODULES = ("core", "ehr", "launch", "chart", "referrals", "audit", "adt")
 WIRING = {"settings.py", "urls.py"}
 
 
@@ -50,12 +50,14 @@ def test_the_scan_sees_sandbox_imports():
 
 # STYLE.md's table: what each app module never imports (besides the sandbox, checked above).
 FORBIDDEN = {
-    "core": ("ehr", "launch", "chart", "referrals", "audit"),
-    "audit": ("ehr", "launch", "chart", "referrals"),
-    "ehr": ("launch", "chart", "referrals", "audit"),
-    "launch": ("chart", "referrals"),
-    "chart": ("referrals",),
-    "referrals": ("chart", "launch.views"),
+    "core": ("ehr", "launch", "chart", "referrals", "audit", "adt"),
+    "audit": ("ehr", "launch", "chart", "referrals", "adt"),
+    "ehr": ("launch", "chart", "referrals", "audit", "adt"),
+    "launch": ("chart", "referrals", "adt"),
+    "chart": ("referrals", "adt"),
+    "referrals": ("chart", "launch.views", "adt"),
+    # The ADT feed (HL7 v2 over MLLP) turns messages into the referrals' discharge follow-ups.
+    "adt": ("chart", "launch.views"),
 }
 
 

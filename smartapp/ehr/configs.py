@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 
+from smartapp.ehr.adt_links import AdtLink, AdtLinkInvalid, adt_link
 from smartapp.ehr.config_hosts import (
     host_problem,
     is_loopback,
@@ -61,6 +62,7 @@ _FIELDS = frozenset(
         "group_id",
         "group_id_env",
         "population",
+        "adt",
     ]
 )
 _BACKEND_FIELDS = frozenset(["client_id", "client_id_env", "client_auth"])
@@ -96,6 +98,8 @@ class LaunchConfig:
     # The registration's choice of how the sync reads population data ("" = the vendor profile's), e.g.
     # "per_patient" at an Epic organisation that has not enabled Bulk Data (ehr/population/).
     population: str = ""
+    # The HL7 v2 ADT feed of this EHR's interface engine (ehr/adt_links.py, docs/adt.md); None: no feed.
+    adt: AdtLink | None = None
 
     @property
     def enabled(self) -> bool:
@@ -229,7 +233,15 @@ def _parse(path: Path) -> LaunchConfig:
         embedding_origins=embedding_origins, tracking_days=_tracking_days(source, data),
         group_id=_group_id(source, data),
         population=_population(source, data),
+        adt=_adt(source, data),
     )  # fmt: skip
+
+
+def _adt(source: str, data: dict) -> AdtLink | None:
+    try:
+        return adt_link(data.get("adt"), loopback_ok=_loopback_ok())
+    except AdtLinkInvalid as error:
+        _fail(source, str(error))
 
 
 def _population(source: str, data: dict) -> str:
@@ -350,7 +362,24 @@ def _extra_hosts(source: str, entries) -> tuple[str, ...]:
 def all_configs() -> tuple[LaunchConfig, ...]:
     """Every registration in LAUNCH_CONFIGS_DIR, validated, sorted by name."""
     paths = sorted(Path(settings.LAUNCH_CONFIGS_DIR).glob("*.toml"))
-    return tuple(_parse(path) for path in paths)
+    configs = tuple(_parse(path) for path in paths)
+    _facilities_unique(configs)
+    return configs
+
+
+def _facilities_unique(configs: tuple[LaunchConfig, ...]) -> None:
+    """An ADT sending facility (MSH-4) names one registration: its messages must go to one EHR."""
+    seen: dict[str, str] = {}
+    for config in configs:
+        for facility in config.adt.facilities if config.adt else ():
+            if facility in seen:
+                _fail(config.source, f"`[adt] facilities` names {facility!r}, as {seen[facility]} does")
+            seen[facility] = config.source
+
+
+def by_facility(facility: str) -> LaunchConfig | None:
+    """The enabled registration whose `[adt] facilities` list `facility` (MSH-4, exact); else None."""
+    return next((c for c in enabled_configs() if c.adt and facility in c.adt.facilities), None)
 
 
 def enabled_configs() -> list[LaunchConfig]:

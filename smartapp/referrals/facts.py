@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 REFERRAL = "referral"
+ADT_VISIT_PREFIX = "adt-visit/"  # fhir_ref of a visit known only from the ADT feed, until FHIR brings it
 DISCHARGE = "discharge"
 
 TASK, APPOINTMENT, ENCOUNTER, NOTE = "task", "appointment", "encounter", "note"
@@ -51,6 +52,7 @@ class ReferralFacts:
     authored_on: date | None = None
     due_date: date | None = None
     follow_up_rule: str = ""  # the follow_up_rules.py rule that set due_date and the matching window
+    visit_number: str = ""  # a discharge's visit number (PV1-19 / Encounter.identifier): merges ADT and FHIR
     version: Version = Version()
 
 
@@ -72,6 +74,7 @@ class EvidenceFacts:
     via_ref: str = ""  # the Encounter a note was written in
     targets: tuple[tuple[str, str], ...] = ()  # the resource's own (ServiceRequest ref, link) pairs
     link: str = ""  # how it is tied to the referral at hand (set when read back for one referral)
+    visit_number: str = ""  # an Encounter's visit number (PV1-19 / Encounter.identifier)
     version: Version = Version()
 
 

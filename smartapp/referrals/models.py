@@ -28,7 +28,10 @@ class Referral(models.Model):
     KINDS = [(facts.REFERRAL, "Referral"), (facts.DISCHARGE, "Discharge")]
 
     connection = models.CharField(max_length=64)  # the EHR registration name (LaunchConfig.name)
-    fhir_ref = models.CharField(max_length=REF)  # "ServiceRequest/<id>" or "Encounter/<id>"
+    # "ServiceRequest/<id>" or "Encounter/<id>"; for a discharge known only from the ADT feed (smartapp/adt/)
+    # "adt-visit/<PV1-19>", until the FHIR sync brings its Encounter (merged by visit_number)
+    fhir_ref = models.CharField(max_length=REF)
+    visit_number = models.CharField(max_length=64, blank=True)  # a discharge's visit number (PV1-19)
     kind = models.CharField(max_length=16, choices=KINDS, default=facts.REFERRAL)
     patient_ref = models.CharField(max_length=REF, blank=True)
     patient_display = models.CharField(max_length=200, blank=True)
@@ -88,6 +91,7 @@ class Referral(models.Model):
             ),
             models.Index(fields=["owner", "closed_reason"], name="referrals_owner_open"),
             models.Index(fields=["connection", "patient_ref"], name="referrals_connection_patient"),
+            models.Index(fields=["connection", "visit_number"], name="referrals_visit_number"),
             models.Index(fields=["specialty_code"], name="referrals_specialty"),
             models.Index(fields=["performer_ref"], name="referrals_performer"),
             # Naming the people of a page's rows (store_names.py) without reading the connection's rows.
@@ -131,7 +135,8 @@ class Evidence(models.Model):
     )
     target_ref = models.CharField(max_length=REF, blank=True)
     kind = models.CharField(max_length=16, choices=KINDS)
-    fhir_ref = models.CharField(max_length=REF)  # "Task/<id>"
+    fhir_ref = models.CharField(max_length=REF)  # "Task/<id>"; "adt-visit/<PV1-19>" from the ADT feed
+    visit_number = models.CharField(max_length=64, blank=True)  # an encounter's visit number (PV1-19)
     link = models.CharField(max_length=16, choices=LINKS, blank=True)
     status = models.CharField(max_length=64, blank=True)
     business_status = models.CharField(max_length=200, blank=True)
@@ -158,6 +163,7 @@ class Evidence(models.Model):
             models.Index(fields=["connection", "fhir_ref"], name="referrals_evidence_resource"),
             models.Index(fields=["connection", "target_ref"], name="referrals_evidence_target"),
             models.Index(fields=["connection", "patient_ref"], name="referrals_evidence_patient"),
+            models.Index(fields=["connection", "visit_number"], name="referrals_evidence_visit"),
             models.Index(
                 fields=["connection", "performer_ref", "performer_display"],
                 name="referrals_evidence_performer",

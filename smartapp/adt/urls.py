@@ -1,0 +1,2 @@
+# The coordinator's review of parked ADT messages (views.py).
+urlpatterns: list = []
