@@ -77,7 +77,7 @@ class AdtMessage:
     """A parsed ADT message: its header and what the follow-up work reads."""
 
     header: Header
-    event: str = ""  # EVN-1, else MSH-9.2
+    event: str = ""  # MSH-9.2, else EVN-1 (kept for backward compatibility only: v2.5.1 3.4.1.1)
     event_time: datetime | None = None  # EVN-2 (recorded), else None
     identifiers: tuple[PatientIdentifier, ...] = ()  # PID-3 repetitions
     patient_name: str = ""  # PID-5, first repetition, "Given Family"
