@@ -25,6 +25,29 @@ def audit_record(
     detail: dict | None = None,
 ) -> AuditEvent:
     """Append one event to the chain. `detail` holds ids, counts and reason codes only, never PHI."""
+    event = _event(
+        action=action,
+        outcome=outcome,
+        request=request,
+        user_id=user_id,
+        fhir_user=fhir_user,
+        issuer=issuer,
+        launch_id=launch_id,
+        patient_ref=patient_ref,
+        resource_types=resource_types,
+        detail=detail,
+    )
+    return _append([event])[0]
+
+
+@transaction.atomic
+def audit_record_many(events: list[dict]) -> list[AuditEvent]:
+    """Append several events, in order, under one chain lock and one read of the chain's head (a batch of
+    inbound ADT messages, one event each). Each dict holds audit_record's keyword arguments."""
+    return _append([_event(**fields) for fields in events]) if events else []
+
+
+def _append(events: list[AuditEvent]) -> list[AuditEvent]:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
@@ -32,7 +55,28 @@ def audit_record(
     # (docs/security.md). The lock above serializes appends; under READ COMMITTED this read, taken after
     # it, sees the event the previous holder committed.
     last = AuditEvent.objects.order_by("-seq").only("mac").first()
-    event = AuditEvent(
+    prev_mac = last.mac if last else chain.GENESIS
+    for event in events:
+        event.prev_mac = prev_mac
+        event.mac = prev_mac = chain.mac_for(event, prev_mac)
+        event.save()  # one row at a time: the model refuses bulk writes (models.AppendOnlyQuerySet)
+    return events
+
+
+def _event(
+    *,
+    action: str,
+    outcome: str,
+    request=None,
+    user_id: int | None = None,
+    fhir_user: str = "",
+    issuer: str = "",
+    launch_id: str = "",
+    patient_ref: str = "",
+    resource_types=(),
+    detail: dict | None = None,
+) -> AuditEvent:
+    return AuditEvent(
         ts=timezone.now(),
         action=action,
         outcome=outcome,
@@ -47,10 +91,6 @@ def audit_record(
         user_agent=_user_agent(request),
         key_id=len(settings.AUDIT_HMAC_KEYS) - 1,  # keys are listed oldest first; the newest signs
     )
-    event.prev_mac = last.mac if last else chain.GENESIS
-    event.mac = chain.mac_for(event, event.prev_mac)
-    event.save()
-    return event
 
 
 def _ip(request) -> str | None:
