@@ -35,6 +35,8 @@ CLINICIANS = PEOPLE[:2]
 # Encounter.status values that end a stay's follow-up expectation as it is (finished) or cancel it.
 STAY_STATUSES = ("finished", "entered-in-error", "cancelled")
 Names = Mapping[str, str] | None  # "Practitioner/1" -> a name, from the resources a page included
+V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"  # identifier types; VN = visit number
+VISIT_NUMBER_LIMIT = 64
 _CLASS_WORDS = {"inpatient": "IMP", "emergency": "EMER"}
 
 
@@ -130,8 +132,9 @@ def appointment(resource, people: Names = None) -> EvidenceFacts:
     )
 
 
-def encounter(resource, people: Names = None) -> EvidenceFacts | None:
-    """An Encounter as evidence; None for a hospital stay not based on a referral (see `discharge`)."""
+def encounter(resource, people: Names = None, *, visit_system: str = "") -> EvidenceFacts | None:
+    """An Encounter as evidence; None for a hospital stay not based on a referral (see `discharge`).
+    `visit_system`: the registration's `[adt] visit_system` (see `visit_number`)."""
     fhir_ref = el.own_ref(resource, "Encounter")
     klass, targets = encounter_class(resource), _based_on(resource)
     if klass in HOSPITAL_CLASSES and not targets:
@@ -150,15 +153,19 @@ def encounter(resource, people: Names = None) -> EvidenceFacts | None:
         patient_ref=_keyed(el.reference_key(resource.get("subject")), "Patient/"),
         type_code=klass,
         targets=targets,
+        visit_number=visit_number(resource, visit_system=visit_system),
         version=el.version_of(resource),
     )
 
 
-def discharge(resource, *, rules: rules_.Rules | None = None, people: Names = None) -> ReferralFacts | None:
+def discharge(
+    resource, *, rules: rules_.Rules | None = None, people: Names = None, visit_system: str = ""
+) -> ReferralFacts | None:
     """The follow-up expected after a finished inpatient or emergency Encounter, due period.end + the
     days of its follow-up rule (by class and diagnosis, follow_up_rules.py; `rules` as configured, else
     the built-in table); None for any other Encounter. The Encounter's status is kept as it is: a stay
-    later cancelled or entered in error cancels its follow-up."""
+    later cancelled or entered in error cancels its follow-up. Its visit number (`visit_number`) is what
+    merges it with the same stay known from the ADT feed."""
     fhir_ref = el.own_ref(resource, "Encounter")
     period = resource.get("period") if isinstance(resource.get("period"), dict) else {}
     ended, status = el.parse_date(period.get("end")), el.code(resource.get("status"))
@@ -180,6 +187,7 @@ def discharge(resource, *, rules: rules_.Rules | None = None, people: Names = No
         authored_on=ended,
         due_date=ended + timedelta(days=rule.due_days),
         follow_up_rule=rule.name,
+        visit_number=visit_number(resource, visit_system=visit_system),
         version=el.version_of(resource),
     )
 
@@ -211,6 +219,26 @@ def consult_note(resource, people: Names = None) -> EvidenceFacts | None:
         targets=targets,
         version=el.version_of(resource),
     )
+
+
+def visit_number(resource: dict, *, visit_system: str = "") -> str:
+    """The Encounter's visit number (the HL7 v2 PV1-19 its hospital's ADT feed sends): the identifier of
+    `visit_system` (the registration's `[adt] visit_system`), else the first typed VN (v2-0203); ""."""
+    identifiers = [i for i in el.dicts(resource.get("identifier")) if el.text(i.get("value"))]
+    typed = [i for i in identifiers if ("VN" in _type_codes(i))]
+    by_system = [i for i in identifiers if visit_system and el.text(i.get("system"), 1000) == visit_system]
+    chosen = (by_system or typed or [{}])[0]
+    value = el.text(chosen.get("value"), 1000)
+    return value if len(value) <= VISIT_NUMBER_LIMIT else ""
+
+
+def _type_codes(identifier: dict) -> set[str]:
+    concept = identifier.get("type")
+    return {
+        el.text(c.get("code"), el.CODE_LIMIT).upper()
+        for c in el.codings(concept)
+        if el.text(c.get("system"), 200) in (V2_0203, "")
+    }
 
 
 def encounter_class(resource: dict) -> str:

@@ -20,6 +20,7 @@ REFERRAL_FACT_FIELDS = [
     "due_date",
     "request_status",
     "follow_up_rule",
+    "visit_number",
 ]
 EVIDENCE_FACT_FIELDS = [
     "status",
@@ -32,6 +33,7 @@ EVIDENCE_FACT_FIELDS = [
     "patient_ref",
     "type_code",
     "via_ref",
+    "visit_number",
 ]
 VERSION_FIELDS = ["version_id", "last_updated"]
 

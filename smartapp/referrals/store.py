@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from smartapp.ehr import configs
 from smartapp.ehr.sync_queries import newest_update
 
 from . import elements, follow_up_rules, mappers
@@ -79,7 +80,7 @@ def referral_page_store(
     """
     rules = configured_rules()
     directory = page_directory(resources, today=today)
-    parsed = _parse(resources, directory, rules)
+    parsed = _parse(resources, directory, rules, visit_system=_visit_system(connection))
     counts = {"created": 0, "updated": 0, "unchanged": 0, **parsed.counts}
     with transaction.atomic():
         touched, patients = referrals_upsert(connection, list(parsed.referrals.values()), counts)
@@ -121,11 +122,20 @@ def configured_rules() -> follow_up_rules.Rules:
     )
 
 
-def _parse(resources: list[dict], directory: Directory, rules: follow_up_rules.Rules) -> _Parsed:
+def _visit_system(connection: str) -> str:
+    """The Identifier.system of the connection's visit numbers (its `[adt]` table), "" for none: then an
+    identifier typed VN is the visit number (mappers.visit_number)."""
+    config = configs.by_name(connection)
+    return config.adt.visit_system if config and config.adt else ""
+
+
+def _parse(
+    resources: list[dict], directory: Directory, rules: follow_up_rules.Rules, *, visit_system: str
+) -> _Parsed:
     parsed = _Parsed()
     for resource in resources:
         try:
-            found = _map(resource, directory, rules)
+            found = _map(resource, directory, rules, visit_system)
         except Exception as error:  # a poison resource must not abort the page
             resource_type = resource.get("resourceType") if isinstance(resource, dict) else None
             logger.warning(
@@ -142,7 +152,9 @@ def _parse(resources: list[dict], directory: Directory, rules: follow_up_rules.R
     return parsed
 
 
-def _map(resource, directory: Directory, rules: follow_up_rules.Rules) -> list[ReferralFacts | EvidenceFacts]:
+def _map(
+    resource, directory: Directory, rules: follow_up_rules.Rules, visit_system: str
+) -> list[ReferralFacts | EvidenceFacts]:
     resource_type = resource.get("resourceType") if isinstance(resource, dict) else None
     people = directory.people
     if resource_type == "ServiceRequest":
@@ -151,10 +163,13 @@ def _map(resource, directory: Directory, rules: follow_up_rules.Rules) -> list[R
         found = [
             mappers.service_request(resource, default_due_days=due_days, patient_names=names, people=people)
         ]
+    elif resource_type == "Encounter":
+        found = [
+            mappers.encounter(resource, people, visit_system=visit_system),
+            mappers.discharge(resource, rules=rules, people=people, visit_system=visit_system),
+        ]
     elif resource_type in EVIDENCE_MAPPERS:
         found = [EVIDENCE_MAPPERS[resource_type](resource, people)]
-        if resource_type == "Encounter":
-            found.append(mappers.discharge(resource, rules=rules, people=people))
     elif isinstance(resource_type, str):
         return []  # included Patients, Practitioners, OperationOutcomes
     else:

@@ -7,6 +7,7 @@ from .facts import DERIVED_LINKS, EvidenceFacts
 from .models import Evidence, Referral
 from .rows import EVIDENCE_FACT_FIELDS, VERSION_FIELDS, evidence_facts, evidence_row, same_facts
 from .store_referrals import UNCHANGED, verdict
+from .store_visits import adt_evidence_adopt
 
 NATURAL_KEY = ["connection", "kind", "fhir_ref", "target_ref"]
 
@@ -18,7 +19,10 @@ def evidence_upsert(connection: str, page: list[EvidenceFacts], counts: dict) ->
     Each resource gets a row per ServiceRequest it references (linked to the referral once that is
     stored), or a single row with target_ref "" when it references none. Rows derived from it (inferred,
     or through its encounter) get the new facts too, and relink.derived_relink decides if they still hold.
+    An encounter the ADT feed stored first under its visit number becomes this Encounter's rows
+    (store_visits.py).
     """
+    adt_evidence_adopt(connection, page)
     stored = _stored_rows(connection, page)
     page = [_name_kept(facts, stored.get((facts.kind, facts.fhir_ref), [])) for facts in page]
     changed = [facts for facts in page if _judge(facts, stored.get((facts.kind, facts.fhir_ref), []), counts)]
@@ -37,7 +41,13 @@ def evidence_upsert(connection: str, page: list[EvidenceFacts], counts: dict) ->
         rows,
         update_conflicts=True,
         unique_fields=NATURAL_KEY,
-        update_fields=[*EVIDENCE_FACT_FIELDS, *VERSION_FIELDS, "link", "referral", "updated_at"],
+        update_fields=[
+            *EVIDENCE_FACT_FIELDS,
+            *VERSION_FIELDS,
+            "link",
+            "referral",
+            "updated_at",
+        ],
     )
     touched = {row.referral_id for row in [*rows, *stale] if row.referral_id}
     patients = {facts.patient_ref for facts in changed}

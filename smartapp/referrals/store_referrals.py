@@ -5,6 +5,7 @@ from dataclasses import replace
 from .facts import ReferralFacts, version_order
 from .models import Evidence, Referral
 from .rows import REFERRAL_FACT_FIELDS, VERSION_FIELDS, referral_facts, referral_row, same_facts
+from .store_visits import adt_referrals_adopt
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 NAMED = (
@@ -28,8 +29,10 @@ def verdict(new, stored, *, same) -> str:
 def referrals_upsert(connection: str, page: list[ReferralFacts], counts: dict) -> tuple[set[int], set[str]]:
     """Store the newer of `page`; returns the ids of the referrals written and their patients (old and new).
 
-    Evidence that arrived before its referral is attached here, by the referral's fhir_ref.
+    Evidence that arrived before its referral is attached here, by the referral's fhir_ref. A discharge
+    the ADT feed stored first under its visit number becomes this discharge's row (store_visits.py).
     """
+    adt_referrals_adopt(connection, page)
     stored = {
         row.fhir_ref: row
         for row in Referral.objects.filter(connection=connection, fhir_ref__in=[f.fhir_ref for f in page])

@@ -184,12 +184,20 @@ POST_ONLY = {
     "keep-alive",
     "referrals-actions",
     "referral-actions",
+    "adt-review-match",
+    "adt-review-link",
 }
 LAST = "logout"  # it ends the role's session
 # A public page answering a request it cannot serve is not a refusal of the role: the callback without a
 # sign-in in progress says so (400 "state_missing") to everyone; the idle warning's keep-alive answers 401
 # "signed out" to a browser with no app session (the anonymous one).
-ALLOWED_STATUSES = {"launch-callback": {400}, "keep-alive": {401}}
+ALLOWED_STATUSES = {
+    "launch-callback": {400},
+    "keep-alive": {401},
+    # The matrix posts to ADT message 1, which does not exist: the coordinator's answer is 404, not 403.
+    "adt-review-match": {404},
+    "adt-review-link": {404},
+}
 ROLE_NAMES = ("anonymous", "clinician", "patient", "coordinator", "admin")
 
 

@@ -1,0 +1,36 @@
+"""What became of a processed message: the fixed reason codes stored on it (InboundMessage.reason), their
+words for the coordinator's review page, and the application ACK code enhanced mode asks for."""
+
+from .contents import ALWAYS, ERROR_ONLY, SUCCESS_ONLY
+from .matching import EHR_REFUSED, NO_CREDENTIALS, NO_IDENTIFIER, NO_MATCH, SEARCH_REFUSED, SEVERAL_MATCHES
+from .models import IGNORED, PARKED, PROCESSED
+
+NOT_PRODUCTION = "not_production"  # MSH-11 T (training/test) or D (debugging)
+UNPARSEABLE = "unparseable"
+NO_VISIT_NUMBER = "no_visit_number"  # an A01/A03/A04/A11/A13 without PV1-19: nothing to key a visit on
+NO_REGISTRATION = "no_registration"  # the registration the message was stored for is gone
+
+REASON_WORDS = {
+    NO_MATCH: "No patient at the EHR has this identifier",
+    SEVERAL_MATCHES: "Several patients at the EHR have this identifier",
+    NO_IDENTIFIER: "The message names no patient identifier smartapp can search",
+    SEARCH_REFUSED: "The EHR does not allow searching patients by identifier",
+    EHR_REFUSED: "The EHR refused the patient search",
+    NO_CREDENTIALS: "smartapp has no credentials to search this EHR",
+    NO_REGISTRATION: "The EHR registration of this feed is no longer configured",
+}
+
+# MSH-16 (HL7 table 0155) -> the statuses for which an application ACK is wanted.
+_WANTED = {ALWAYS: {PROCESSED, PARKED, IGNORED}, ERROR_ONLY: {PARKED, IGNORED}, SUCCESS_ONLY: {PROCESSED}}
+_CODES = {PROCESSED: "AA", PARKED: "AE", IGNORED: "AR"}
+
+
+def reason_words(reason: str) -> str:
+    """The reason code in words a coordinator reads ("" for none)."""
+    return REASON_WORDS.get(reason, reason.replace("_", " "))
+
+
+def app_ack_code(app_ack: str, status: str) -> str:
+    """The application ACK code (AA processed, AE parked, AR ignored) when MSH-16 asks for one for this
+    outcome (AL always, ER on an error, SU on success, NE or "" never); else ""."""
+    return _CODES[status] if status in _WANTED.get(app_ack, set()) else ""

@@ -1,0 +1,110 @@
+"""What a folded visit puts on the worklist, through the referrals store (one transaction: the caller's).
+
+A discharged inpatient or emergency stay is a discharge follow-up, made by the FHIR mapper from the
+visit's Encounter (encounter.py) so that its due date and rule are the FHIR path's. Any other visit is
+encounter evidence, which the inferred matching may count as the follow-up of an earlier discharge. A
+row the FHIR sync already made for the visit (same connection and visit number) is updated instead of a
+second one added; the newer source wins: the ADT version is the newest MSH-7 folded (with the number of
+messages folded as its version id, so that a late message with an older MSH-7 still makes a newer
+version), compared with the row's meta.lastUpdated by the same rule as any other update (verdict).
+"""
+
+from collections import defaultdict
+from dataclasses import replace
+from datetime import date
+
+from smartapp.referrals import mappers
+from smartapp.referrals.facts import ADT_VISIT_PREFIX, DISCHARGE, ENCOUNTER, Version
+from smartapp.referrals.follow_up_rules import Rules
+from smartapp.referrals.models import Evidence, Referral
+from smartapp.referrals.patient_facts import birth_date
+from smartapp.referrals.recompute import states_recompute
+from smartapp.referrals.relink import derived_relink
+from smartapp.referrals.store_evidence import evidence_upsert
+from smartapp.referrals.store_referrals import referrals_upsert
+from smartapp.referrals.tracking import horizon_apply
+
+from .encounter import encounter_resource
+from .fold import Visit
+
+
+def visit_apply(*, connection: str, visit: Visit, patient_ref: str, today: date, rules: Rules) -> int | None:
+    """Store what `visit` of `patient_ref` means for follow-up; returns the id of its discharge row (None
+    when it is no discharge). Idempotent: the same visit applied twice changes nothing."""
+    touched: set[int] = set()
+    if visit.visit_number:
+        resource = encounter_resource(visit, patient_ref=patient_ref)
+        touched |= _discharge_store(connection, visit, resource, rules)
+        touched |= _evidence_store(connection, visit, resource)
+        touched |= derived_relink(connection, {patient_ref}, rules=rules)
+    patient_facts_update(connection=connection, patient_ref=patient_ref, visit=visit)
+    states_recompute(touched, today=today)
+    horizon_apply(connection=connection, today=today, ids=touched)
+    return _discharge_id(connection, visit.visit_number) if visit.visit_number else None
+
+
+def patient_facts_update(*, connection: str, patient_ref: str, visit: Visit) -> int:
+    """Give the patient's stored items the name, MRN, birth date and phone the messages last sent (A08).
+    Only what the messages say: a field they leave empty keeps its stored value."""
+    patient = visit.patient
+    mrn = next((cx.value for cx in patient.identifiers if cx.type_code.upper() == "MR"), "")
+    values = {
+        "patient_display": patient.name[:200],
+        "patient_mrn": mrn[:64],
+        "patient_birth_date": birth_date(patient.birth_date),
+        "patient_phone": patient.phone[:64],
+    }
+    values = {column: value for column, value in values.items() if value}
+    if not values:
+        return 0
+    return Referral.objects.filter(connection=connection, patient_ref=patient_ref).update(**values)
+
+
+def _version(visit: Visit) -> Version:
+    return Version(last_updated=visit.newest_time, version_id=str(visit.version))
+
+
+def _discharge_store(connection: str, visit: Visit, resource: dict, rules: Rules) -> set[int]:
+    facts = mappers.discharge(resource, rules=rules)
+    if facts is None:
+        return set()
+    existing = _discharge_id(connection, visit.visit_number)
+    fhir_ref = (
+        Referral.objects.get(pk=existing).fhir_ref if existing else ADT_VISIT_PREFIX + visit.visit_number
+    )
+    facts = replace(
+        facts,
+        fhir_ref=fhir_ref,
+        visit_number=visit.visit_number,
+        patient_display=visit.patient.name[:200],
+        requester_display=visit.attending.name[:200],
+        version=_version(visit),
+    )
+    ids, _ = referrals_upsert(connection, [facts], defaultdict(int))
+    return ids
+
+
+def _evidence_store(connection: str, visit: Visit, resource: dict) -> set[int]:
+    facts = mappers.encounter(resource)
+    if facts is None:
+        return set()  # a hospital stay: never the visit that follows one (follow_up_rules.NOT_A_VISIT)
+    stored = (
+        Evidence.objects.filter(connection=connection, kind=ENCOUNTER, visit_number=visit.visit_number)
+        .order_by("pk")
+        .values_list("fhir_ref", flat=True)
+        .first()
+    )
+    facts = replace(
+        facts,
+        fhir_ref=stored or ADT_VISIT_PREFIX + visit.visit_number,
+        visit_number=visit.visit_number,
+        performer_display=visit.attending.name[:200],
+        version=_version(visit),
+    )
+    ids, _ = evidence_upsert(connection, [facts], defaultdict(int))
+    return ids
+
+
+def _discharge_id(connection: str, visit_number: str) -> int | None:
+    query = Referral.objects.filter(connection=connection, kind=DISCHARGE, visit_number=visit_number)
+    return query.order_by("pk").values_list("pk", flat=True).first()
