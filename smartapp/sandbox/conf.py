@@ -49,3 +49,10 @@ OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
 OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"
 OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"
 OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
+
+# The ADT feed (smartapp/sandbox/adt/): where the sandbox's interface engine sends HL7 v2 over MLLP
+# ("host:port", smartapp's `adt_listen`), and whether ending an inpatient Encounter sends its A03.
+SANDBOX_ADT_TARGET = _env("SANDBOX_ADT_TARGET", default="127.0.0.1:2575")
+SANDBOX_ADT_ENABLED = _env.bool("SANDBOX_ADT_ENABLED", default=True)
+SANDBOX_ADT_ACK_TIMEOUT = _env.float("SANDBOX_ADT_ACK_TIMEOUT", default=5.0)
+SANDBOX_ADT_MAX_ATTEMPTS = _env.int("SANDBOX_ADT_MAX_ATTEMPTS", default=5)

@@ -18,6 +18,8 @@ class Resource(models.Model):
     date = models.DateTimeField(null=True, blank=True)
     # " Patient/1 ServiceRequest/2 " style reference lists.
     based_on = models.TextField(blank=True)
+    # " value system|value " per Identifier, for the `identifier` token search (store.identifier_tokens).
+    identifier = models.TextField(blank=True)
     body = models.JSONField()
 
     class Meta:

@@ -62,6 +62,7 @@ def index_fields(body: dict) -> dict:
         "type": _tokens(_as_list(body.get(_TYPE_PATH.get(rtype, "")))),
         "date": _date(body, _DATE_PATH.get(rtype, ())),
         "based_on": _references(_as_list(body.get("basedOn"))),
+        "identifier": identifier_tokens(body.get("identifier")),
     }
 
 
@@ -98,6 +99,17 @@ def _tokens(concepts: list) -> str:
         for coding in concept.get("coding", []) if isinstance(concept, dict) else []:
             if code := coding.get("code"):
                 tokens += [code, f"{coding.get('system', '')}|{code}"]
+    return f" {' '.join(tokens)} " if tokens else ""
+
+
+def identifier_tokens(identifiers) -> str:
+    """ " value system|value " for each Identifier with a value ("|value" when it names no system), the
+    column the R4 token search on `identifier` reads (https://hl7.org/fhir/R4/search.html#token)."""
+    tokens = []
+    for identifier in _as_list(identifiers):
+        value = identifier.get("value") if isinstance(identifier, dict) else None
+        if isinstance(value, str) and value:
+            tokens += [value, f"{identifier.get('system') or ''}|{value}"]
     return f" {' '.join(tokens)} " if tokens else ""
 
 

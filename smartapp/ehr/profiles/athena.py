@@ -14,6 +14,10 @@ GROUP = f"{DOCS}fhir-r4/group"
 AUTHORIZATION = f"{DOCS}guides/authorization-overview"
 PER_PATIENT = f"assumption: searches name a patient (per-patient access, {AUTHORIZATION})"
 BY_ID = f"assumption: looked up by id only ({AUTHORIZATION})"
+US_CORE_PATIENT = "https://hl7.org/fhir/us/core/STU6.1/StructureDefinition-us-core-patient.html"
+BY_IDENTIFIER = (
+    f"assumption: US Core's Patient search by identifier (SHALL), no athena page found ({US_CORE_PATIENT})"
+)
 _BY_PATIENT = "_id patient"
 _CLINICAL = f"{_BY_PATIENT} _lastUpdated"
 
@@ -29,7 +33,7 @@ def _by_id(accepted: str = "_id"):
 RULES = VendorRules(
     vendor="athena",
     search={
-        "Patient": _by_id("_id _lastUpdated"),
+        "Patient": search_rule("_id _lastUpdated identifier", "_id identifier", source=BY_IDENTIFIER),
         "Practitioner": _by_id(),
         "PractitionerRole": _by_id(),
         "Organization": _by_id(),

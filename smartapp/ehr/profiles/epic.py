@@ -15,6 +15,8 @@ BULK = "https://fhir.epic.com/Documentation?docId=fhir_bulk_data"
 OAUTH = "https://fhir.epic.com/Documentation?docId=oauth2"
 PATIENT_SCOPED = f"assumption: Epic's searches are scoped to a patient (issue 13; {SPECS})"
 BY_ID = f"assumption: looked up by id only ({SPECS})"
+# Patient.Search (R4) lists `identifier` ({IDType}|{ID} or system|value); the ADT feed matches PID-3 so.
+PATIENT_SEARCH = f"{SPECS} (Patient.Search (R4): _id or identifier)"
 _BY_PATIENT = "_id patient"
 _BY_SUBJECT = "_id patient subject"
 
@@ -30,7 +32,7 @@ def _by_id():
 RULES = VendorRules(
     vendor="epic",
     search={
-        "Patient": _by_id(),
+        "Patient": search_rule("_id identifier", "_id identifier", source=PATIENT_SEARCH),
         "Practitioner": _by_id(),
         "PractitionerRole": _by_id(),
         "Organization": _by_id(),

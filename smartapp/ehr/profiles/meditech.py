@@ -11,6 +11,10 @@ from smartapp.ehr.profiles.rules import VendorRules, search_rule
 GREENFIELD = "https://ehr.meditech.com/ehr-solutions/greenfield-workspace"
 US_CORE = "https://hl7.org/fhir/us/core/STU6.1/"
 US_CORE_SEARCH = f"assumption: US Core's mandatory searches, by patient ({US_CORE})"
+US_CORE_PATIENT = (
+    f"assumption: US Core's Patient search by identifier (SHALL) "
+    f"({US_CORE}StructureDefinition-us-core-patient.html)"
+)
 _BY_PATIENT = "_id patient"
 _CLINICAL = f"{_BY_PATIENT} _lastUpdated"
 
@@ -26,7 +30,7 @@ def _by_id():
 RULES = VendorRules(
     vendor="meditech",
     search={
-        "Patient": _by_id(),
+        "Patient": search_rule("_id identifier", "_id identifier", source=US_CORE_PATIENT),
         "Practitioner": _by_id(),
         "PractitionerRole": _by_id(),
         "Organization": _by_id(),

@@ -30,7 +30,8 @@ def _by_id(source: str = BY_ID):
 RULES = VendorRules(
     vendor="oracle",
     search={
-        "Patient": _by_id(PATIENT_GET),
+        # The page also lists identifier (system|value), and name, birthdate, ... that smartapp never sends.
+        "Patient": search_rule("_id identifier", "_id identifier", source=PATIENT_GET),
         "Practitioner": _by_id(),
         "PractitionerRole": _by_id(),
         "Organization": _by_id(),

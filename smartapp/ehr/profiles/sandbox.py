@@ -23,7 +23,7 @@ def _rule(accepted: str, includes: str = ""):
 RULES = VendorRules(
     vendor="sandbox",
     search={
-        "Patient": _rule(_COMMON),
+        "Patient": _rule(f"{_COMMON} identifier"),
         "Practitioner": _rule(_COMMON),
         "PractitionerRole": _rule(_COMMON),
         "Organization": _rule(_COMMON),
@@ -44,7 +44,7 @@ RULES = VendorRules(
         ),
         "Task": _rule(f"{_CLINICAL} status based-on"),
         "Appointment": _rule(f"{_CLINICAL} status based-on"),
-        "Encounter": _rule(f"{_CLINICAL} status type based-on", "Encounter:patient"),
+        "Encounter": _rule(f"{_CLINICAL} status type based-on identifier", "Encounter:patient"),
     },
     max_count=1000,
     default_count=50,

@@ -43,7 +43,7 @@ RULES = VendorRules(
         ),
         "Task": _rule(f"{_CLINICAL} based-on focus"),
         "Appointment": _rule(f"{_CLINICAL} based-on"),
-        "Encounter": _rule(f"{_CLINICAL} type class based-on", "Encounter:patient"),
+        "Encounter": _rule(f"{_CLINICAL} type class based-on identifier", "Encounter:patient"),
     },
     max_count=1000,
     default_count=20,

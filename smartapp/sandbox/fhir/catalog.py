@@ -21,9 +21,11 @@ _CATEGORY = {"category": (TOKEN_COLUMN, "category")}
 _TYPE = {"type": (TOKEN_COLUMN, "type")}
 _DATE = {"date": (DATE, "date")}
 _BASED_ON = {"based-on": (REFERENCE_LIST, "based_on")}
+# Business identifiers: an MRN (the ADT feed's PID-3) or a visit number (PV1-19), exact token match.
+_IDENTIFIER = {"identifier": (TOKEN_COLUMN, "identifier")}
 
 SEARCH_PARAMS: dict[str, dict[str, tuple[str, str]]] = {
-    "Patient": {**_COMMON},
+    "Patient": {**_COMMON, **_IDENTIFIER},
     "Practitioner": {**_COMMON},
     "PractitionerRole": {**_COMMON},
     "Organization": {**_COMMON},
@@ -37,7 +39,7 @@ SEARCH_PARAMS: dict[str, dict[str, tuple[str, str]]] = {
     "ServiceRequest": {**_COMMON, **_PATIENT, **_STATUS, **_CATEGORY, **_DATE, **_BASED_ON},
     "Task": {**_COMMON, **_PATIENT, **_STATUS, **_DATE, **_BASED_ON},
     "Appointment": {**_COMMON, **_PATIENT, **_STATUS, **_DATE, **_BASED_ON},
-    "Encounter": {**_COMMON, **_PATIENT, **_STATUS, **_TYPE, **_DATE, **_BASED_ON},
+    "Encounter": {**_COMMON, **_PATIENT, **_STATUS, **_TYPE, **_DATE, **_BASED_ON, **_IDENTIFIER},
 }
 SUPPORTED_TYPES = tuple(SEARCH_PARAMS)
 

@@ -5,6 +5,7 @@ from .chart import Chart
 from .elements import coding, concept, ref, resource
 from .notes import note
 from .terminology import ACT_CODE, DISCHARGE_DISPOSITION, ENCOUNTER_CLASSES, ENCOUNTER_TYPES, SNOMED
+from .visits import visit_identifier
 
 
 def encounters_for(chart: Chart) -> list[dict]:
@@ -51,7 +52,7 @@ def encounter(
     """
     same_day = end is None
     type_code, type_display = ENCOUNTER_TYPES[options.get("type", klass)]
-    body = resource("Encounter", encounter_id, status="finished")
+    body = resource("Encounter", encounter_id, identifier=[visit_identifier(encounter_id)], status="finished")
     body["class"] = coding(ACT_CODE, klass, ENCOUNTER_CLASSES[klass])
     body["type"] = [concept(SNOMED, type_code, type_display)]
     body["subject"] = chart.subject

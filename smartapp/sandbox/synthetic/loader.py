@@ -25,6 +25,7 @@ UPDATED_COLUMNS = [
     "type",
     "date",
     "based_on",
+    "identifier",
     "body",
 ]
 SERVER_META = ("versionId", "lastUpdated")

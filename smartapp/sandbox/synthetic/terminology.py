@@ -21,6 +21,7 @@ TASK_CODE = "http://hl7.org/fhir/CodeSystem/task-code"
 DISCHARGE_DISPOSITION = "http://terminology.hl7.org/CodeSystem/discharge-disposition"
 PRACTITIONER_ROLE = "http://terminology.hl7.org/CodeSystem/practitioner-role"
 MRN_SYSTEM = "https://sandbox.smartapp.example/fhir/mrn"
+VISIT_SYSTEM = "https://sandbox.smartapp.example/fhir/visit"
 
 PATIENT_REFERRAL = ("3457005", "Patient referral")
 NO_KNOWN_ALLERGY = ("716186003", "No known allergy")

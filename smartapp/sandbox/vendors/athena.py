@@ -19,12 +19,18 @@ def _rule(accepted, required=_BY_PATIENT, source=_BY_PATIENT_SOURCE) -> SearchRu
 
 
 _BY_ID = f"assumption: looked up by id only ({AUTHORIZATION})"
+_US_CORE_PATIENT = "https://hl7.org/fhir/us/core/STU6.1/StructureDefinition-us-core-patient.html"
+_BY_IDENTIFIER = (
+    f"assumption: US Core's Patient search by identifier (SHALL), no athena page found ({_US_CORE_PATIENT})"
+)
 _CLINICAL = {"_id", "patient", "_lastUpdated"}
 
 RULES = VendorRules(
     vendor="athena",
     search={
-        "Patient": _rule({"_id", "_lastUpdated"}, _ID_ONLY, _BY_ID),
+        "Patient": _rule(
+            {"_id", "_lastUpdated", "identifier"}, (frozenset({"_id", "identifier"}),), _BY_IDENTIFIER
+        ),
         "Practitioner": _rule({"_id"}, _ID_ONLY, _BY_ID),
         "PractitionerRole": _rule({"_id"}, _ID_ONLY, f"assumption: read by id ({AUTHORIZATION})"),
         "Organization": _rule({"_id"}, _ID_ONLY, f"assumption: read by id ({AUTHORIZATION})"),

@@ -18,11 +18,14 @@ def _rule(accepted, required=_BY_PATIENT, source=_PATIENT_SCOPED) -> SearchRule:
 
 
 _BY_ID = f"assumption: looked up by id only ({OAUTH})"
+# Patient.Search (R4) lists `identifier`; the ADT feed matches PID-3 with it.
+_PATIENT_SEARCH = "https://fhir.epic.com/Specifications (Patient.Search (R4): _id or identifier)"
+_ID_OR_IDENTIFIER = (frozenset({"_id", "identifier"}),)
 
 RULES = VendorRules(
     vendor="epic",
     search={
-        "Patient": _rule({"_id"}, _ID_ONLY, _BY_ID),
+        "Patient": _rule({"_id", "identifier"}, _ID_OR_IDENTIFIER, _PATIENT_SEARCH),
         "Practitioner": _rule({"_id"}, _ID_ONLY, _BY_ID),
         "PractitionerRole": _rule({"_id"}, _ID_ONLY, f"assumption: read by id ({OAUTH})"),
         "Organization": _rule({"_id"}, _ID_ONLY, f"assumption: read by id ({OAUTH})"),

@@ -7,6 +7,10 @@ from smartapp.sandbox.vendors.rules import SearchRule, VendorRules
 US_CORE = "https://hl7.org/fhir/us/core/STU6.1/"
 SMART_V1 = "https://hl7.org/fhir/smart-app-launch/1.0.0/scopes-and-launch-context/"
 _US_CORE_SEARCH = f"assumption: US Core's mandatory searches, by patient ({US_CORE})"
+_US_CORE_PATIENT = (
+    f"assumption: US Core's Patient search by identifier (SHALL) "
+    f"({US_CORE}StructureDefinition-us-core-patient.html)"
+)
 
 _BY_PATIENT = (frozenset({"_id", "patient"}),)
 _ID_ONLY = (frozenset({"_id"}),)
@@ -21,7 +25,7 @@ _CLINICAL = {"_id", "patient", "_lastUpdated"}
 RULES = VendorRules(
     vendor="meditech",
     search={
-        "Patient": _rule({"_id"}, _ID_ONLY),
+        "Patient": _rule({"_id", "identifier"}, (frozenset({"_id", "identifier"}),), _US_CORE_PATIENT),
         "Practitioner": _rule({"_id"}, _ID_ONLY),
         "PractitionerRole": _rule({"_id"}, _ID_ONLY, f"assumption: read by id ({US_CORE})"),
         "Organization": _rule({"_id"}, _ID_ONLY, f"assumption: read by id ({US_CORE})"),

@@ -40,7 +40,7 @@ def _rule(accepted, required=_BY_PATIENT, source=_LIKE_SR) -> SearchRule:
 RULES = VendorRules(
     vendor="oracle",
     search={
-        "Patient": _rule({"_id"}, _ID_ONLY, PATIENT_GET),
+        "Patient": _rule({"_id", "identifier"}, (frozenset({"_id", "identifier"}),), PATIENT_GET),
         "Practitioner": _rule({"_id"}, _ID_ONLY, f"assumption: read by id, as Patient ({PATIENT_GET})"),
         "PractitionerRole": _rule({"_id"}, _ID_ONLY, f"assumption: read by id ({R4})"),
         "Organization": _rule({"_id"}, _ID_ONLY, f"assumption: read by id ({R4})"),
