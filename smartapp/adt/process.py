@@ -122,7 +122,7 @@ def _visit_process(rows: list[InboundMessage], *, now: datetime) -> dict[str, in
     return counts | _apply(rows, patient_ref=match.patient_ref, now=now)
 
 
-def _apply(rows: list[InboundMessage], *, patient_ref: str, now: datetime) -> str:
+def _apply(rows: list[InboundMessage], *, patient_ref: str, now: datetime) -> dict[str, int]:
     connection, today = rows[0].connection, timezone.localdate(now)
     with transaction.atomic():
         visit = visit_fold(_visit_messages(rows, lock=True))

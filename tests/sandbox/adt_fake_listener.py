@@ -34,6 +34,8 @@ class FakeListener:
     drop_first: int = 0  # close the connection, without an ACK, on each of the first N frames
     silent_first: int = 0  # send no ACK for each of the first N frames (the connection stays open)
     hold_acks_until: int = 0  # per connection: send no ACK until this many frames have arrived on it
+    not_stored_first: int = 0  # answer AE with ERR-3 207 ("not stored, send it again") to the first N frames
+    refused_first: int = 0  # answer AE with ERR-3 101 (a content error: resending will not help)
     raw: dict[int, bytearray] = field(default_factory=dict)  # every byte received, per connection
     reads: dict[int, int] = field(default_factory=dict)  # how many reads each connection took
     arrivals: list[Arrival] = field(default_factory=list)
@@ -101,13 +103,20 @@ class FakeListener:
             return False
         if self._frames_seen <= self.drop_first + self.silent_first:
             return True
-        code = "AA" if arrival.control_id else "AR"
+        code, error = ("AA" if arrival.control_id else "AR"), ""
+        answered = self._frames_seen - self.drop_first - self.silent_first
+        if answered <= self.not_stored_first:
+            code, error = "AE", "207"
+        elif answered <= self.not_stored_first + self.refused_first:
+            code, error = "AE", "101"
         self.acks.append((code, arrival.control_id))
-        held.append(ack(code, arrival.control_id))
+        held.append(ack(code, arrival.control_id, error=error))
         return True
 
 
-def ack(code: str, control_id: str) -> bytes:
+def ack(code: str, control_id: str, *, error: str = "") -> bytes:
     msh = "MSH|^~\\&|SMARTAPP|SMARTAPP|SBXADT|SBXHOSP|20240501120000+0000||ACK^A03^ACK"
-    message = f"{msh}|ACK{control_id}|P|2.5.1\r"
-    return START + f"{message}MSA|{code}|{control_id}\r".encode() + END
+    message = f"{msh}|ACK{control_id}|P|2.5.1\rMSA|{code}|{control_id}\r"
+    if error:
+        message += f"ERR||PID^1^3|{error}^Error^HL70357|E\r"
+    return START + message.encode() + END

@@ -49,6 +49,29 @@ def test_a_dropped_connection_resends_the_same_message(listener):
     assert len(listener.raw) == 2
 
 
+@pytest.mark.parametrize("listener", [{"not_stored_first": 2}], indirect=True)
+def test_an_ae_207_not_stored_is_resent_like_a_missing_ack(listener):
+    [delivery] = client(listener).deliver([message("C1")])
+
+    assert (delivery.ack_code, delivery.attempts) == ("AA", 3)
+    assert [a.control_id for a in listener.arrivals] == ["C1", "C1", "C1"]
+
+
+@pytest.mark.parametrize("listener", [{"not_stored_first": 1}], indirect=True)
+def test_an_ae_207_inside_a_burst_is_resent_alone(listener):
+    deliveries = client(listener).deliver([message("C1"), message("C2")], faults=frozenset({wire.BURST}))
+
+    assert [(d.control_id, d.ack_code, d.attempts) for d in deliveries] == [("C1", "AA", 2), ("C2", "AA", 1)]
+
+
+@pytest.mark.parametrize("listener", [{"refused_first": 1}], indirect=True)
+def test_an_ae_for_the_content_is_reported_and_not_resent(listener):
+    [delivery] = client(listener).deliver([message("C1")])
+
+    assert (delivery.ack_code, delivery.attempts) == ("AE", 1)
+    assert len(listener.arrivals) == 1
+
+
 @pytest.mark.parametrize("listener", [{"silent_first": 1}], indirect=True)
 def test_a_missing_ack_resends_after_the_timeout(listener):
     started = time.monotonic()

@@ -91,7 +91,10 @@ class MllpClient:
                     conn.sock.sendall(wire.partial_frame(message.payload))
                     raise NoAck("dropped on purpose")
                 self._write(conn, wire.frame(message.payload), faults)
-                return Delivery(message.control_id, self._await_ack(conn, message.control_id), attempts)
+                code = self._await_ack(conn, message.control_id)
+                if code != "resend":
+                    return Delivery(message.control_id, code, attempts)
+                error = "not_stored"  # AE 207: the receiver asks for the message again
             except OSError:
                 error = "unreachable"
             except NoAck:
@@ -115,9 +118,10 @@ class MllpClient:
         except (OSError, NoAck):
             self.close()
         calm = faults - {wire.GARBAGE, wire.DROP_MID_FRAME}
+        answered = [code not in (None, "resend") for code in codes]
         return [
-            Delivery(m.control_id, code, 1) if code is not None else self._send(m, calm, attempts=1)
-            for m, code in zip(messages, codes, strict=True)
+            Delivery(m.control_id, code, 1) if ok else self._send(m, calm, attempts=1)
+            for m, code, ok in zip(messages, codes, answered, strict=True)
         ]
 
     def _connection(self) -> _Connection:

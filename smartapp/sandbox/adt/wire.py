@@ -46,12 +46,21 @@ def garbage() -> bytes:
     return noise + frame(NOT_HL7)
 
 
+# ERR-3 207 "application internal error": the receiver did not store the message and asks for it again
+# (HL7 v2.5.1 table 0357), which engines resend as they resend a missing ACK.
+RESEND_ERROR = "207"
+
+
 def read_ack(payload: bytes) -> tuple[str, str]:
-    """(MSA-1, MSA-2) of an ACK; ("", "") when the payload holds no MSA segment."""
+    """(MSA-1, MSA-2) of an ACK; ("", "") when the payload holds no MSA segment. An AE/CE whose ERR-3 is
+    RESEND_ERROR reads as MSA-1 "resend"."""
     text = payload.decode("utf-8", errors="replace")
     separator = text[3] if text.startswith("MSH") and len(text) > 3 else "|"
-    for segment in text.replace("\n", "\r").split("\r"):
-        if segment.startswith("MSA"):
-            fields = segment.split(separator)
-            return (fields[1] if len(fields) > 1 else ""), (fields[2] if len(fields) > 2 else "")
-    return "", ""
+    segments = text.replace("\n", "\r").split("\r")
+    code, acked = "", ""
+    for fields in (segment.split(separator) for segment in segments):
+        if fields[0] == "MSA":
+            code, acked = (fields[1] if len(fields) > 1 else ""), (fields[2] if len(fields) > 2 else "")
+        elif fields[0] == "ERR" and len(fields) > 3 and fields[3].split("^")[0] == RESEND_ERROR:
+            code = "resend" if code in ("AE", "CE") else code
+    return code, acked
