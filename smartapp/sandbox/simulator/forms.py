@@ -1,4 +1,4 @@
-"""Validation of the simulator's inputs: an EHR launch, and the fault switches."""
+"""Validation of the simulator's inputs: an EHR launch, the fault switches and the ward's actions."""
 
 import re
 from urllib.parse import urlsplit
@@ -125,6 +125,24 @@ class FaultOffForm(forms.Form):
         # Absent means every row; "" names the rows that apply to every client.
         present = self.data.get("client_id") is not None
         return self.cleaned_data["client_id"] if present else None
+
+
+class AdmitForm(forms.Form):
+    """POST /sandbox/ward/admit/: the patient to admit."""
+
+    patient = forms.CharField(max_length=64, error_messages={"required": "Choose the patient to admit."})
+
+    def clean_patient(self):
+        patient_id = self.cleaned_data["patient"]
+        if not directory.patient_exists(patient_id):
+            raise forms.ValidationError("No sandbox patient has that id.")
+        return patient_id
+
+
+class DischargeForm(forms.Form):
+    """POST /sandbox/ward/discharge/: the in-progress inpatient Encounter to end."""
+
+    encounter = forms.CharField(max_length=64, error_messages={"required": "Choose the stay to end."})
 
 
 def _tenant_for_vendor(form: LaunchForm, data: dict) -> None:

@@ -12,7 +12,7 @@ from smartapp.sandbox.base_url import fhir_base, vendor_fhir_base
 from smartapp.sandbox.form_token import form_token_required
 from smartapp.sandbox.middleware import sign_in
 from smartapp.sandbox.models import Fault
-from smartapp.sandbox.simulator import directory
+from smartapp.sandbox.simulator import directory, ward
 from smartapp.sandbox.simulator.forms import LaunchForm
 from smartapp.sandbox.simulator.launches import app_launch_url, create_launch
 from smartapp.sandbox.vendors import VENDORS, oracle
@@ -46,8 +46,11 @@ def simulator(request):
         "seed_command": SEED_COMMAND,
         "vendors": VENDORS,
         "default_tenant": oracle.DEFAULT_TENANT,
+        **ward.ward_context(request),
     }
-    return render(request, "sandbox/simulator/simulator.html", context)
+    response = render(request, "sandbox/simulator/simulator.html", context)
+    ward.forget_outcome(request, response)  # the ward's outcome is shown once
+    return response
 
 
 @form_token_required  # not Django's CSRF token: smartapp's sign-in rotates that one (form_token.py)
