@@ -11,13 +11,13 @@ NO_VISIT_NUMBER = "no_visit_number"  # an A01/A03/A04/A11/A13 without PV1-19: no
 NO_REGISTRATION = "no_registration"  # the registration the message was stored for is gone
 
 REASON_WORDS = {
-    NO_MATCH: "No patient at the EHR has this identifier",
-    SEVERAL_MATCHES: "Several patients at the EHR have this identifier",
-    NO_IDENTIFIER: "The message names no patient identifier smartapp can search",
-    SEARCH_REFUSED: "The EHR does not allow searching patients by identifier",
-    EHR_REFUSED: "The EHR refused the patient search",
-    NO_CREDENTIALS: "smartapp has no credentials to search this EHR",
-    NO_REGISTRATION: "The EHR registration of this feed is no longer configured",
+    NO_MATCH: "No patient at the EHR has the identifier the hospital sent",
+    SEVERAL_MATCHES: "Several patients at the EHR have the identifier the hospital sent",
+    NO_IDENTIFIER: "The hospital sent no patient identifier smartapp can search the EHR with",
+    SEARCH_REFUSED: "This EHR does not let smartapp search patients by identifier",
+    EHR_REFUSED: "The EHR refused smartapp's search for the patient",
+    NO_CREDENTIALS: "smartapp has no credentials to search this EHR (an administrator can set them up)",
+    NO_REGISTRATION: "This hospital feed is no longer set up in smartapp",
 }
 
 # MSH-16 (HL7 table 0155) -> the statuses for which an application ACK is wanted.

@@ -1,21 +1,52 @@
 """The care coordinator's review of parked ADT messages (`/referrals/adt-review/`): only for coordinators,
 only their own connections' messages (referrals/access.py), every response no-store, every read and action
-audited ("adt.review", no PHI in the detail)."""
+audited ("adt.review", no PHI in the detail: never the MRN or id typed)."""
 
+from dataclasses import dataclass
+
+from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from smartapp.core.roles import requires_role
-from smartapp.ehr.errors import EhrError
+from smartapp.ehr.errors import EhrError, EhrUnavailable
 from smartapp.referrals.access import Coordinator, coordinator_for
 from smartapp.referrals.credentials import SyncNotPossible
 
-from .review import LinkRefused, match_again, parked_message, parked_messages, patient_link
+from .review import (
+    LinkRefused,
+    match_again,
+    mrn_link,
+    parked_message,
+    parked_messages,
+    patient_link,
+    resolved,
+)
 
 AUDIT_ACTION = "adt.review"
 PAGE = "/referrals/adt-review/"
+# The flash after a link or a match names only the message (its pk): the page reads the patient's name
+# from the database, so no PHI travels in the messages cookie (Django's default CookieStorage).
+LINKED, MATCHED = "adt-linked", "adt-matched"
+STILL_UNMATCHED = (
+    "Searched again: the EHR still has no single patient with the identifiers the hospital sent. "
+    "The message keeps waiting here."
+)
+EHR_DOWN = "The EHR could not be reached just now. Nothing was linked: try again in a few minutes."
+NO_CREDENTIALS = "smartapp has no credentials to search this EHR. Nothing was linked: ask an administrator."
+EHR_REFUSED = "The EHR refused the request. Nothing was linked."
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a link failed, shown in the row of message `pk`, with what was typed (to correct it)."""
+
+    pk: int
+    words: str
+    method: str  # "mrn" or "fhir_id"
+    typed: str
 
 
 def _no_store(response):
@@ -37,7 +68,7 @@ def review(request):
 @never_cache
 @require_POST
 def match(request, pk: int):
-    """Search the EHR for the message's patient again (CSRF-checked)."""
+    """Search the EHR for the message's patient again, with the identifiers as sent (CSRF-checked)."""
     coordinator = coordinator_for(request)
     message = _message(request, coordinator, pk)
     report = match_again(message)
@@ -47,6 +78,10 @@ def match(request, pk: int):
         outcome="matched" if report.processed else "match_again",
         detail={"message": pk, "processed": report.processed, "parked": report.parked},
     )
+    if report.processed:
+        messages.success(request, str(pk), extra_tags=MATCHED)
+    else:
+        messages.info(request, STILL_UNMATCHED)
     return _back()
 
 
@@ -54,28 +89,43 @@ def match(request, pk: int):
 @never_cache
 @require_POST
 def link(request, pk: int):
-    """Link the message's patient identifier to a FHIR Patient id the coordinator found (CSRF-checked);
-    the Patient is read at the EHR first, so that a mistyped id links nothing."""
+    """Link the message's patient to the Patient the coordinator found in the EHR (CSRF-checked): by the
+    MRN the EHR shows (`mrn`), or by FHIR Patient id (`patient_id`). The EHR is asked first, so a mistyped
+    value links nothing."""
     coordinator = coordinator_for(request)
     message = _message(request, coordinator, pk)
-    patient_id = request.POST.get("patient_id", "").strip()[:64]
+    method = "mrn" if "mrn" in request.POST else "fhir_id"
+    typed = request.POST.get("mrn" if method == "mrn" else "patient_id", "")[:200]
     try:
-        report = patient_link(message, patient_id=patient_id)
+        linked = mrn_link(message, mrn=typed) if method == "mrn" else patient_link(message, patient_id=typed)
     except (LinkRefused, EhrError, SyncNotPossible) as error:
+        reason, words = _refusal(error)
         coordinator.audit(
             request, action=AUDIT_ACTION, outcome="link_refused",
-            detail={"message": pk, "error": type(error).__name__},
+            detail={"message": pk, "method": method, "reason": reason},
         )  # fmt: skip
-        problem = "The EHR has no patient with that id, or could not be asked. Nothing was linked."
-        return _page(request, coordinator, parked_messages(coordinator.connections), problem, status=400)
+        rows = parked_messages(coordinator.connections)
+        return _page(request, coordinator, rows, Refusal(pk, words, method, typed), status=400)
     coordinator.audit(
         request,
         action=AUDIT_ACTION,
         outcome="linked",
-        patient_ref=patient_id,
-        detail={"message": pk, "processed": report.processed},
+        patient_ref=linked.patient_id,
+        detail={"message": pk, "method": method, "processed": linked.report.processed},
     )
+    messages.success(request, str(pk), extra_tags=LINKED)
     return _back()
+
+
+def _refusal(error: Exception) -> tuple[str, str]:
+    """(reason code for the audit, words for the page) of a failed link."""
+    if isinstance(error, LinkRefused):
+        return error.reason, str(error)
+    if isinstance(error, EhrUnavailable):
+        return "ehr_unavailable", EHR_DOWN
+    if isinstance(error, SyncNotPossible):
+        return "no_credentials", NO_CREDENTIALS
+    return "ehr_refused", EHR_REFUSED
 
 
 def _message(request, coordinator: Coordinator, pk: int):
@@ -88,8 +138,21 @@ def _message(request, coordinator: Coordinator, pk: int):
     return message
 
 
-def _page(request, coordinator: Coordinator, rows, problem: str = "", *, status: int = 200):
-    context = {"launch": coordinator.launch, "rows": rows, "problem": problem}
+def _flashes(request, coordinator: Coordinator) -> tuple[list, list]:
+    """(what was resolved, each with its verb; the other flash messages), read once."""
+    done, others = [], []
+    for flash in messages.get_messages(request):
+        tags = set(flash.extra_tags.split())
+        if not tags & {LINKED, MATCHED}:
+            others.append(flash)
+        elif flash.message.isdigit() and (outcome := resolved(coordinator.connections, int(flash.message))):
+            done.append(("Linked" if LINKED in tags else "Found at the EHR", outcome))
+    return done, others
+
+
+def _page(request, coordinator: Coordinator, rows, refusal: Refusal | None = None, *, status: int = 200):
+    done, others = _flashes(request, coordinator)
+    context = {"launch": coordinator.launch, "rows": rows, "refusal": refusal, "done": done, "notes": others}
     return _no_store(render(request, "adt/review.html", context, status=status))
 
 

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from .facts import ADT_VISIT_PREFIX
 from .models import BEFORE_TRACKING, CLOSE_REASONS, OutreachNote, Referral
 from .selectors import referrals_in_worklist_order
 from .state import CANCELLED, COMPLETED
@@ -130,6 +131,11 @@ class WorklistRow:
     @property
     def patient_id(self) -> str:
         return self.patient_ref.partition("/")[2] or self.patient_ref
+
+    @property
+    def from_adt_feed(self) -> bool:
+        """Known only from the hospital's ADT feed so far (the FHIR sync has not brought its Encounter)."""
+        return self.fhir_ref.startswith(ADT_VISIT_PREFIX)
 
     @property
     def state_label(self) -> str:

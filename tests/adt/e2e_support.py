@@ -137,6 +137,12 @@ def discharges_sent(patient_ids, *, faults=frozenset()) -> tuple[list[str], list
     return [encounter["id"] for encounter in encounters], deliveries
 
 
+def sandbox_mrn(patient_id: str) -> str:
+    """The MRN the sandbox EHR shows for the patient (as a coordinator reads it in the EHR)."""
+    identifiers = load("Patient", patient_id).get("identifier", [])
+    return next(i["value"] for i in identifiers if i.get("system") == MRN_SYSTEM)
+
+
 def unknown_patient_discharge_sent(patient_id: str, *, mrn: str) -> tuple[str, list[Delivery]]:
     """An A03 about a new stay of the patient, whose PID-3 carries an MRN the sandbox has on no Patient
     (as when the hospital's registration and the EHR disagree); the Encounter id and the delivery."""

@@ -24,6 +24,7 @@ from tests.adt.e2e_support import (
     feed_fixture,  # noqa: F401  (fixture)
     follow_ups,
     sandbox_adt,
+    sandbox_mrn,
     saved_encounter,
     stay_ended,
     stored_counts,
@@ -195,11 +196,13 @@ def test_a_patient_the_ehr_does_not_know_waits_for_review_until_the_coordinator_
     message = InboundMessage.objects.get()
     assert (message.status, message.reason) == (PARKED, "no_match")
     assert follow_ups(encounter_id) == []
-    assert "1 ADT message waits for review" in client.get("/referrals/").content.decode()
+    banner = "1 hospital admission or discharge message waits for review"
+    assert banner in client.get("/referrals/").content.decode()
     review = client.get("/referrals/adt-review/").content.decode()
-    assert delivery.control_id in review and "SBX-NOT-ON-FILE-1 (SBX, MR)" in review
+    assert delivery.control_id in review and "MRN SBX-NOT-ON-FILE-1 (issued by SBX)" in review
 
-    linked = client.post(f"/referrals/adt-review/{message.pk}/link/", {"patient_id": patient})
+    # The coordinator reads the patient's MRN in the EHR; smartapp finds them by it at the sandbox.
+    linked = client.post(f"/referrals/adt-review/{message.pk}/link/", {"mrn": sandbox_mrn(patient)})
 
     assert linked.status_code == 303
     [referral] = follow_ups(encounter_id)
@@ -209,6 +212,6 @@ def test_a_patient_the_ehr_does_not_know_waits_for_review_until_the_coordinator_
     )
     worklist = client.get("/referrals/")
     assert referral.pk in [row.pk for row in worklist.context["rows"]]
-    assert "wait for review" not in worklist.content.decode()
+    assert "adt-parked" not in worklist.content.decode()  # the banner is gone
     match = PatientMatch.objects.get(outcome="matched")
     assert (match.method, match.patient_ref) == ("coordinator", f"Patient/{patient}")

@@ -3,8 +3,8 @@
 The sandbox's interface engine sends two discharges to smartapp's listener (running in this process): one
 of a patient the EHR knows, one whose MRN it has on no Patient. The coordinator signs in through the sandbox
 EHR, sees the first on the worklist with the banner saying a message waits for review, opens the review
-page, links the second message to its patient, and sees it join the worklist. Screenshots go to
-tests/artifacts/adt-worklist.png and adt-review.png.
+page, links the second message to its patient by the MRN the EHR shows, and sees it join the worklist.
+Screenshots go to tests/artifacts/adt-worklist.png, adt-review.png and adt-review-linked.png.
 """
 
 from smartapp.sandbox.synthetic import catalog
@@ -12,6 +12,7 @@ from tests.adt.e2e_support import (
     acked,
     feed_fixture,  # noqa: F401  (fixture)
     sandbox_adt,
+    sandbox_mrn,
     stay_ended,
     unknown_patient_discharge_sent,
     wait_settled,
@@ -42,21 +43,28 @@ def test_a_coordinator_sees_the_adt_discharge_and_links_the_unmatched_one(page, 
 
     rows = page.locator("table.worklist tbody tr")
     assert rows.count() == 1
+    referral_cell = rows.first.locator("td").nth(3).inner_text()
+    assert referral_cell.startswith("Hospital stay") and "from the hospital's ADT feed" in referral_cell
     banner = page.locator(".adt-parked")
-    assert banner.inner_text().startswith("1 ADT message waits for review")
+    assert banner.inner_text().startswith("1 hospital admission or discharge message waits for review: its")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "adt-worklist.png"), full_page=True)
 
     banner.locator("a").click()
     page.wait_for_url(f"{app_url}/referrals/adt-review/")
     row = page.locator("table.adt-review tbody tr")
-    assert row.count() == 1 and "SBX-NOT-ON-FILE-2" in row.inner_text()
+    assert row.count() == 1 and "MRN SBX-NOT-ON-FILE-2 (issued by SBX)" in row.inner_text()
+    assert not row.locator("input[name=patient_id]").is_visible()  # the FHIR id path is folded away
     page.screenshot(path=str(ARTIFACTS / "adt-review.png"), full_page=True)
 
-    row.locator("input[name=patient_id]").fill(UNKNOWN)
-    row.locator("text=Link to patient").click()
+    row.get_by_label("Correct MRN").fill(sandbox_mrn(UNKNOWN))
+    row.get_by_role("button", name="Link to this MRN").click()
     page.wait_for_load_state()
-    assert page.locator("text=No ADT message waits for review.").is_visible()
-    page.click("text=Back to the worklist")
-    page.wait_for_url(f"{app_url}/referrals/")
+    confirmation = page.locator(".messages .success")
+    assert confirmation.inner_text().startswith("Linked: the discharge follow-up of")
+    assert page.locator("text=No admission or discharge message waits for review.").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "adt-review-linked.png"), full_page=True)
+    confirmation.get_by_role("link", name="Open the follow-up").click()
+    page.wait_for_url(f"{app_url}/referrals/*/")
+    page.goto(f"{app_url}/referrals/")
     assert rows.count() == 2 and page.locator(".adt-parked").count() == 0

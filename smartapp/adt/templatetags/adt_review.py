@@ -1,4 +1,5 @@
-"""The worklist's banner "N ADT messages wait for review": a tag, since referrals code never imports adt."""
+"""The worklist's banner "N hospital admission or discharge messages wait for review": a tag, since referrals
+code never imports adt."""
 
 from django import template
 
