@@ -49,11 +49,6 @@ class Refusal:
     typed: str
 
 
-def _no_store(response):
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 @requires_role("coordinator")
 @never_cache
 @require_GET
@@ -153,10 +148,10 @@ def _flashes(request, coordinator: Coordinator) -> tuple[list, list]:
 def _page(request, coordinator: Coordinator, rows, refusal: Refusal | None = None, *, status: int = 200):
     done, others = _flashes(request, coordinator)
     context = {"launch": coordinator.launch, "rows": rows, "refusal": refusal, "done": done, "notes": others}
-    return _no_store(render(request, "adt/review.html", context, status=status))
+    return render(request, "adt/review.html", context, status=status)
 
 
 def _back():
     response = HttpResponseRedirect(PAGE)
     response.status_code = 303  # See Other: reloading the page that follows does not resend the POST
-    return _no_store(response)
+    return response
