@@ -7,8 +7,9 @@ and logs record, a fixed text for ERR-8 (never PHI) and an ERL location for ERR-
 """
 
 from dataclasses import dataclass
+from typing import Protocol
 
-from smartapp.adt.contents import EVENTS, AdtMessage
+from smartapp.adt.contents import EVENTS, Header, PatientIdentifier
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,15 @@ STORAGE_UNAVAILABLE = Problem(
 TOO_LARGE = Problem("AR", "102", "too_large", "The message exceeds the receiver's size limit.")
 
 
-def message_problem(message: AdtMessage) -> Problem | None:
+class Checked(Protocol):
+    """What the checks read: a full parse (contents.AdtMessage) or the listener's read (quick_read)."""
+
+    header: Header
+    event: str
+    identifiers: tuple[PatientIdentifier, ...]
+
+
+def message_problem(message: Checked) -> Problem | None:
     """The first content problem a parsed message has, or None. Needs no database: the sending facility
     is checked where the registrations are read (inbox_store)."""
     header = message.header

@@ -21,7 +21,8 @@ from smartapp.adt.ack import accept_ack_wanted, ack_payload
 from smartapp.adt.checks import Problem, message_problem
 from smartapp.adt.contents import Header
 from smartapp.adt.inbox import ACCEPTED, Received, Refused, Stored
-from smartapp.adt.parse import Unparseable, parse_message, read_header
+from smartapp.adt.parse import Unparseable, read_header
+from smartapp.adt.quick_read import quick_read
 from smartapp.adt.writer import BatchWriter
 
 logger = logging.getLogger("smartapp.adt")
@@ -83,6 +84,7 @@ class MllpConnection:
         except (ConnectionError, OSError) as error:
             logger.info("adt.connection_lost peer=%s error=%s", self._peer, type(error).__name__)
         finally:
+            self._store.forget(self)
             self._writer.close()
 
     def stop_reading(self) -> None:
@@ -144,30 +146,37 @@ class MllpConnection:
                 return None
             return self._refused(read_header(item.head), checks.TOO_LARGE)
         try:
-            message = parse_message(item)
+            message = quick_read(
+                item
+            )  # not parse_message: the full parse is processing's (parse.py says why)
         except Unparseable as error:
             return self._refused(error.header, error.problem)
         if problem := message_problem(message):
             return self._refused(message.header, problem)
         received = Received(raw=item, message=message, received_at=timezone.now())
-        stored = self._store.submit(received)
+        stored = self._store.submit(received, source=self)
         if self._rules.ack_before_store:  # the benchmark's baseline only: ACK without waiting for the commit
             stored.add_done_callback(_log_late_failure)
             return _ready(reply_for(message.header, None))
-        return self._after_commit(message.header, stored)
+        # The AA is built while the batch is stored (the event loop is idle then), not after the commit.
+        return self._after_commit(message.header, stored, accepted=reply_for(message.header, None))
 
     def _refused(self, header: Header | None, problem: Problem) -> Awaitable[bytes | None]:
         control_id = header.control_id[:64] if header else ""
         logger.info("adt.refused peer=%s control_id=%s reason=%s", self._peer, control_id, problem.reason)
         # Audited through the writer's batch (nothing stored), then answered.
-        return self._after_commit(header, self._store.submit(Refused(header, problem)))
+        return self._after_commit(header, self._store.submit(Refused(header, problem), source=self))
 
-    async def _after_commit(self, header: Header | None, stored: asyncio.Future) -> bytes | None:
+    async def _after_commit(
+        self, header: Header | None, stored: asyncio.Future, *, accepted: bytes | None = None
+    ) -> bytes | None:
         outcome: Stored = await stored
         if outcome.outcome != ACCEPTED:
             reason = outcome.problem.reason if outcome.problem else outcome.outcome
             control_id = header.control_id[:64] if header else ""
             logger.info("adt.not_stored control_id=%s reason=%s", control_id, reason)
+        if outcome.problem is None and accepted is not None:
+            return accepted
         return reply_for(header, outcome.problem)
 
     async def _send_answers(self) -> None:

@@ -1,8 +1,9 @@
 """The HL7 v2 ADT listener (`manage.py adt_listen`, docs/adt.md): an asyncio MLLP server.
 
-Connections (connections.py) parse and check each frame; the BatchWriter (writer.py) group-commits what
-all of them queued; a message is ACKed only after its batch committed (STYLE.md 13). After each committed
-batch the processing thread (background.py) processes what was stored, off the event loop.
+Connections (connections.py) read (quick_read.py) and check each frame; the BatchWriter (writer.py)
+group-commits what all of them queued; a message is ACKed only after its batch committed (STYLE.md 13).
+After each committed batch the processing thread (background.py) processes what was stored, off the event
+loop.
 """
 
 import asyncio

@@ -1,10 +1,14 @@
 """Parse an HL7 v2 ADT message (the bytes of one MLLP frame) into contents.AdtMessage.
 
-python-hl7 splits the message: it is lenient with the many v2 versions interface engines send, small and
-fast enough for a listener parsing ~1,000 messages a second (hl7apy validates against each version's
-structures and is several times slower). Decoding (charsets.py), unescaping (v2_text.py) and dates
-(v2_time.py) are ours. Anything wrong with the bytes raises Unparseable carrying what could be read of the
-header, so that the AR can still be addressed.
+python-hl7 (`hl7` on PyPI) is the parser of record for the full parse (processing, the review page): it is
+lenient with the many v2 versions interface engines send and small (hl7apy validates against each version's
+structures and is several times slower). The listener does not call it: hl7.parse builds a container for
+every field, repetition and component of the segments it splits (~180 for a typical A03, mostly empty PV1
+fields), ~0.5 ms a message (measured, bench/README.md), which alone would cap a listener near 1,000 msg/s on
+one core. quick_read.py reads the listener's few fields with a split of our own, from the same lines and
+delimiters (segment_lines below), and must give the same answers (tests/adt/test_quick_read.py).
+Decoding (charsets.py), unescaping (v2_text.py) and dates (v2_time.py) are ours. Anything wrong with the
+bytes raises Unparseable carrying what could be read of the header, so that the AR can still be addressed.
 """
 
 import re
@@ -15,6 +19,7 @@ from hl7.exceptions import ParseException
 from smartapp.adt.charsets import codec_for, declared_charset, decode, decode_lenient
 from smartapp.adt.checks import BAD_ENCODING, UNKNOWN_CHARSET, UNPARSEABLE, Problem
 from smartapp.adt.contents import AdtMessage, Diagnosis, Header, PatientIdentifier, Person
+from smartapp.adt.v2_split import FieldSplit
 from smartapp.adt.v2_text import Delimiters, unescape
 from smartapp.adt.v2_time import parse_birth_date, parse_dtm
 
@@ -46,16 +51,16 @@ def parse_message(raw: bytes) -> AdtMessage:
         fields = _Fields(text, codec)
     except ValueError:
         raise Unparseable(UNPARSEABLE, read_header(raw)) from None
-    return _adt_message(fields, _header(fields))
+    return _adt_message(fields, FieldSplit(fields.delimiters, codec).header(fields.msh))
 
 
 def read_header(raw: bytes) -> Header | None:
     """Best effort: the MSH of bytes too broken to parse (unknown charset, bad segments), or None when
     even MSH-1/MSH-2 are unusable. Never raises."""
     codec = codec_for(declared_charset(raw)) or "latin-1"  # an unknown charset still has an ASCII MSH
-    first_line = _LINE_BREAK.split(decode_lenient(raw, codec).lstrip(), maxsplit=1)[0]
+    first_line = _LINE_BREAK.split(decode_lenient(raw, codec).strip(), maxsplit=1)[0]
     try:
-        return _header(_Fields(first_line, codec))
+        return FieldSplit(_delimiters(first_line), codec).header(first_line)
     except ValueError:
         return None
 
@@ -64,11 +69,8 @@ class _Fields:
     """Leaf values of a split message by HL7 position, unescaped and stripped; "" where absent."""
 
     def __init__(self, text: str, codec: str):
-        lines = [line for line in _LINE_BREAK.split(text.strip()) if line.strip()]
-        self.delimiters = _delimiters(lines[0] if lines else "")
-        for line in lines[1:]:
-            if not _is_segment(line, self.delimiters.field):
-                raise ValueError("not a segment")
+        lines, self.delimiters = segment_lines(text)
+        self.msh = lines[0]
         self.ids = tuple(line[:3] for line in lines)
         try:
             self.message = hl7.parse("\r".join(line for line in lines if line[:3] in _READ_SEGMENTS))
@@ -102,6 +104,17 @@ class _Fields:
         return 1 if isinstance(node, str) else len(node)
 
 
+def segment_lines(text: str) -> tuple[list[str], Delimiters]:
+    """The message's non-blank lines (MSH first) and the delimiters its MSH declares; ValueError when there
+    is no usable MSH-1/MSH-2 or a line is not a segment."""
+    lines = [line for line in _LINE_BREAK.split(text.strip()) if line.strip()]
+    delimiters = _delimiters(lines[0] if lines else "")
+    for line in lines[1:]:
+        if not _is_segment(line, delimiters.field):
+            raise ValueError("not a segment")
+    return lines, delimiters
+
+
 def _delimiters(msh: str) -> Delimiters:
     if not msh.startswith("MSH") or len(msh) < 9:
         raise ValueError("no MSH")
@@ -130,28 +143,6 @@ def _leaf(node, *positions: int) -> str:
     while not isinstance(node, str):
         node = node[0] if node else ""
     return node
-
-
-def _header(fields: _Fields) -> Header:
-    msh = fields.first("MSH")
-    value = fields.value
-    return Header(
-        field_separator=fields.delimiters.field,
-        encoding_characters=str(msh[2]),
-        sending_application=value(msh, 3),
-        sending_facility=value(msh, 4),
-        receiving_application=value(msh, 5),
-        receiving_facility=value(msh, 6),
-        message_time=parse_dtm(value(msh, 7)),
-        message_type=value(msh, 9, 1),
-        trigger_event=value(msh, 9, 2),
-        control_id=value(msh, 10),
-        processing_id=value(msh, 11),
-        version=value(msh, 12),
-        accept_ack=value(msh, 15),
-        app_ack=value(msh, 16),
-        charset=value(msh, 18),
-    )
 
 
 def _adt_message(fields: _Fields, header: Header) -> AdtMessage:

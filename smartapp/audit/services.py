@@ -1,7 +1,7 @@
 """Recording audit events. Call inside the transaction of the action being audited."""
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from smartapp.audit import chain
@@ -40,27 +40,69 @@ def audit_record(
     return _append([event])[0]
 
 
-@transaction.atomic
 def audit_record_many(events: list[dict]) -> list[AuditEvent]:
-    """Append several events, in order, under one chain lock and one read of the chain's head (a batch of
-    inbound ADT messages, one event each). Each dict holds audit_record's keyword arguments."""
-    return _append([_event(**fields) for fields in events]) if events else []
+    """Append several events, in order, under one chain lock and one read of the chain's head, in one
+    INSERT (a batch of inbound ADT messages, one event each). Each dict holds audit_record's keyword
+    arguments. No savepoint of its own: an audit that fails fails the caller's transaction with it."""
+    with transaction.atomic(savepoint=False):
+        return _append([_event(**fields) for fields in events]) if events else []
 
 
 def _append(events: list[AuditEvent]) -> list[AuditEvent]:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
-    # No SELECT ... FOR UPDATE: it needs the UPDATE privilege, which production's role lacks
-    # (docs/security.md). The lock above serializes appends; under READ COMMITTED this read, taken after
-    # it, sees the event the previous holder committed.
-    last = AuditEvent.objects.order_by("-seq").only("mac").first()
-    prev_mac = last.mac if last else chain.GENESIS
+    prev_mac = _locked_head()
     for event in events:
         event.prev_mac = prev_mac
         event.mac = prev_mac = chain.mac_for(event, prev_mac)
-        event.save()  # one row at a time: the model refuses bulk writes (models.AppendOnlyQuerySet)
+    if connection.features.can_return_rows_from_bulk_insert:  # PostgreSQL; SQLite 3.35+
+        _insert_chained(events)
+    else:
+        for event in events:
+            event.save()
     return events
+
+
+def _locked_head() -> str:
+    """Take the chain lock (PostgreSQL) and read the chain head's mac.
+
+    No SELECT ... FOR UPDATE: it needs the UPDATE privilege, which production's role lacks
+    (docs/security.md). The advisory lock serializes appends; under READ COMMITTED a statement run after it
+    sees the event the previous holder committed. Lock and read go in one round trip as two statements
+    (not one: a statement's snapshot is taken before it waits for the lock, and would miss that event).
+    """
+    table, seq, mac = (connection.ops.quote_name(name) for name in (AuditEvent._meta.db_table, "seq", "mac"))
+    head = f"SELECT {mac} FROM {table} ORDER BY {seq} DESC LIMIT 1"  # noqa: S608  (names only)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # No parameters (the key is a constant): two statements in one query, either cursor class.
+            cursor.execute(f"SELECT pg_advisory_xact_lock({_CHAIN_LOCK:d}); {head}")
+            cursor.nextset()
+        else:
+            cursor.execute(head)
+        row = cursor.fetchone()
+    return row[0] if row else chain.GENESIS
+
+
+def _insert_chained(events: list[AuditEvent]) -> None:
+    """The chain's own append of events chained above, in one statement (the model's manager refuses bulk
+    writes to everyone else: models.AppendOnlyQuerySet); each event gets its seq back."""
+    db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: `connection` is a proxy, read on every use
+    fields = [field for field in AuditEvent._meta.concrete_fields if not field.primary_key]
+    params = [
+        field.get_db_prep_save(getattr(event, field.attname), db) for event in events for field in fields
+    ]
+    quote = db.ops.quote_name
+    one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    # Only quoted model names and placeholders go into the text; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES {', '.join([one_row] * len(events))} RETURNING {quote('seq')}"
+    )
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        # Sequence values are drawn row by row in VALUES order; RETURNING's own order is not promised.
+        for event, (seq,) in zip(events, sorted(cursor.fetchall()), strict=True):
+            event.seq = seq
+            event._state.adding, event._state.db = False, db.alias
 
 
 def _event(

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
 
 from smartapp.adt import checks
 from smartapp.adt.contents import AdtMessage, Header, PatientIdentifier
@@ -107,3 +108,23 @@ def test_the_batch_audit_events_keep_the_chain_verifiable():
 def test_audit_record_many_of_nothing_appends_nothing():
     assert audit_record_many([]) == []
     assert not AuditEvent.objects.exists()
+
+
+def test_each_accepted_message_gets_the_id_of_its_own_row():
+    results = inbox_store([received("C3"), received("C1"), received("C2")], listener="host:1")
+
+    ids = dict(InboundMessage.objects.values_list("control_id", "pk"))
+    assert [r.message_id for r in results] == [ids["C3"], ids["C1"], ids["C2"]]
+
+
+def test_without_insert_returning_the_outcomes_are_the_same(monkeypatch):
+    # SQLite before 3.35 has no RETURNING: the rows are read back (and audit events saved one by one).
+    monkeypatch.setattr(type(connection.features), "can_return_rows_from_bulk_insert", False)
+    inbox_store([received("C1")], listener="other:2")
+    results = inbox_store([received("C1"), received("C2"), received("C2")], listener="host:1")
+
+    ids = dict(InboundMessage.objects.values_list("control_id", "pk"))
+    assert [(r.outcome, r.message_id) for r in results] == [
+        (DUPLICATE, ids["C1"]), (ACCEPTED, ids["C2"]), (DUPLICATE, ids["C2"])
+    ]  # fmt: skip
+    assert chain_verify(AuditEvent.objects.order_by("seq")).broken is None

@@ -1,6 +1,7 @@
 """The listener's ACKs over a real socket, original acknowledgement mode (MSH-15/16 empty): AA once the
 message is committed (again for a duplicate); AR/AE with an ERR, and nothing stored, for what it refuses."""
 
+import asyncio
 import threading
 
 import pytest
@@ -9,9 +10,10 @@ from django.utils import timezone
 
 from smartapp.adt import checks
 from smartapp.adt import writer as writer_module
-from smartapp.adt.inbox import Received
+from smartapp.adt.inbox import ACCEPTED, Received, Stored
 from smartapp.adt.models import InboundMessage
 from smartapp.adt.parse import parse_message
+from smartapp.adt.writer import BatchWriter
 from smartapp.audit.models import AuditEvent
 from tests.adt.listener_harness import listening
 from tests.adt.mllp_client import MllpClient, ack_fields, adt
@@ -173,3 +175,80 @@ def test_a_message_the_database_refuses_is_rejected_alone_and_its_batch_stored(m
 def received(control_id: str) -> Received:
     raw = adt(control_id)
     return Received(raw=raw, message=parse_message(raw), received_at=timezone.now())
+
+
+def run_writer(scenario) -> list[list]:
+    """Run scenario(writer) against a BatchWriter whose store records each batch instead of storing it."""
+    batches = []
+
+    def record(items, listener):
+        batches.append(list(items))
+        return [Stored(ACCEPTED)] * len(items)
+
+    async def main():
+        writer = BatchWriter(listener="host:1")
+        writer.start()
+        try:
+            await scenario(writer)
+        finally:
+            await writer.close()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(writer_module, "store_batch", record)
+        asyncio.run(main())
+    return batches
+
+
+@pytest.fixture
+def long_linger(monkeypatch):
+    # Long enough that a test finishing in time proves no batch waited it out.
+    monkeypatch.setattr(writer_module, "LINGER_SECONDS", 30.0)
+    monkeypatch.setattr(writer_module, "SENDING_WINDOW_SECONDS", 30.0)
+
+
+def test_a_batch_waits_for_a_connection_that_is_sending(long_linger):
+    a, b = object(), object()
+
+    async def scenario(writer):
+        await asyncio.gather(writer.submit("a0", source=a), writer.submit("b0", source=b))
+        first = writer.submit("a1", source=a)
+        await asyncio.sleep(0.05)
+        assert not first.done()  # b sent a moment ago: its next message is awaited
+        await asyncio.wait_for(asyncio.gather(first, writer.submit("b1", source=b)), 5)
+
+    assert run_writer(scenario) == [["a0", "b0"], ["a1", "b1"]]
+
+
+def test_a_lone_or_closed_connection_never_holds_a_batch(long_linger):
+    a, b = object(), object()
+
+    async def scenario(writer):
+        await asyncio.wait_for(writer.submit("a0", source=a), 5)  # nobody else is sending
+        await asyncio.gather(writer.submit("a1", source=a), writer.submit("b1", source=b))
+        writer.forget(b)  # b's connection closed
+        await asyncio.wait_for(writer.submit("a2", source=a), 5)
+
+    assert run_writer(scenario) == [["a0"], ["a1", "b1"], ["a2"]]
+
+
+def test_the_connection_is_checked_after_a_pause_or_a_failure_not_before_every_batch(monkeypatch):
+    checks_made, failures = [], [OperationalError("server closed the connection")]
+
+    def store(items, *, listener):
+        if failures and items[0] == "fail":
+            raise failures.pop()
+        return [Stored(ACCEPTED)] * len(items)
+
+    monkeypatch.setattr(writer_module, "inbox_store", store)
+    monkeypatch.setattr(writer_module, "close_old_connections", lambda: checks_made.append(1))
+    monkeypatch.setattr(writer_module._last_use, "at", float("-inf"), raising=False)
+    for _ in range(3):
+        writer_module.store_batch(["ok"], "host:1")
+    assert len(checks_made) == 1  # the first batch after the (endless) pause only
+
+    writer_module.store_batch(["fail"], "host:1")
+    assert len(checks_made) == 2  # the failed batch's connection is dropped if broken
+
+    monkeypatch.setattr(writer_module, "CHECK_AFTER_IDLE_SECONDS", 0.0)
+    writer_module.store_batch(["ok"], "host:1")
+    assert len(checks_made) == 3

@@ -2,7 +2,7 @@ import pytest
 
 from smartapp.audit import chain
 from smartapp.audit.models import AppendOnly, AuditEvent
-from smartapp.audit.services import audit_record
+from smartapp.audit.services import audit_record, audit_record_many
 
 
 def test_events_chain_to_the_one_before(db):
@@ -28,3 +28,16 @@ def test_events_cannot_be_updated_or_deleted_through_the_orm(db):
     with pytest.raises(AppendOnly):
         event.delete()
     assert AuditEvent.objects.get(pk=event.pk).outcome == "success"
+
+
+def test_a_batch_appended_in_one_statement_chains_and_gets_its_seqs(db):
+    before = audit_record(action="launch.begin", outcome="redirected")
+    batch = audit_record_many(
+        [{"action": "adt.received", "outcome": "accepted", "detail": {"n": n}} for n in range(3)]
+    )
+
+    stored = list(AuditEvent.objects.order_by("seq"))
+    assert [e.seq for e in stored] == [before.seq] + [e.seq for e in batch]
+    assert [e.detail for e in stored[1:]] == [{"n": 0}, {"n": 1}, {"n": 2}]
+    assert [e.prev_mac for e in batch] == [before.mac, batch[0].mac, batch[1].mac]
+    assert all(e.mac == chain.mac_for(e, e.prev_mac) for e in stored)
