@@ -40,6 +40,17 @@ class Unparseable(Exception):
 
 def parse_message(raw: bytes) -> AdtMessage:
     """Decode raw by MSH-18, split it by its own delimiters and read the ADT fields; raises Unparseable."""
+    lines, delimiters, codec = message_lines(raw)
+    try:
+        fields = _Fields(lines, delimiters, codec)
+    except ValueError:
+        raise Unparseable(UNPARSEABLE, read_header(raw)) from None
+    return _adt_message(fields, FieldSplit(delimiters, codec).header(lines[0]))
+
+
+def message_lines(raw: bytes) -> tuple[list[str], Delimiters, str]:
+    """The decoded message's segment lines (MSH first), its delimiters and its codec: what both readers
+    (this full parse and quick_read) start from; Unparseable with the same Problem for both."""
     codec = codec_for(declared_charset(raw))
     if codec is None:
         raise Unparseable(UNKNOWN_CHARSET, read_header(raw))
@@ -48,10 +59,10 @@ def parse_message(raw: bytes) -> AdtMessage:
     except UnicodeDecodeError:
         raise Unparseable(BAD_ENCODING, read_header(raw)) from None
     try:
-        fields = _Fields(text, codec)
+        lines, delimiters = segment_lines(text)
     except ValueError:
         raise Unparseable(UNPARSEABLE, read_header(raw)) from None
-    return _adt_message(fields, FieldSplit(fields.delimiters, codec).header(fields.msh))
+    return lines, delimiters, codec
 
 
 def read_header(raw: bytes) -> Header | None:
@@ -68,9 +79,8 @@ def read_header(raw: bytes) -> Header | None:
 class _Fields:
     """Leaf values of a split message by HL7 position, unescaped and stripped; "" where absent."""
 
-    def __init__(self, text: str, codec: str):
-        lines, self.delimiters = segment_lines(text)
-        self.msh = lines[0]
+    def __init__(self, lines: list[str], delimiters: Delimiters, codec: str):
+        self.delimiters = delimiters
         self.ids = tuple(line[:3] for line in lines)
         try:
             self.message = hl7.parse("\r".join(line for line in lines if line[:3] in _READ_SEGMENTS))

@@ -9,10 +9,8 @@ the fixtures and fuzzed messages. The splitting is v2_split.py's.
 
 from dataclasses import dataclass
 
-from smartapp.adt.charsets import codec_for, declared_charset, decode
-from smartapp.adt.checks import BAD_ENCODING, UNKNOWN_CHARSET, UNPARSEABLE
 from smartapp.adt.contents import Header, PatientIdentifier
-from smartapp.adt.parse import Unparseable, read_header, segment_lines
+from smartapp.adt.parse import message_lines
 from smartapp.adt.v2_split import FieldSplit
 
 _READ = ("EVN", "PID", "PV1")  # besides MSH
@@ -32,17 +30,7 @@ class ListenerRead:
 def quick_read(raw: bytes) -> ListenerRead:
     """Read the listener's fields from one frame's bytes; raises Unparseable exactly where parse_message
     does, with the same Problem."""
-    codec = codec_for(declared_charset(raw))
-    if codec is None:
-        raise Unparseable(UNKNOWN_CHARSET, read_header(raw))
-    try:
-        text = decode(raw, codec)
-    except UnicodeDecodeError:
-        raise Unparseable(BAD_ENCODING, read_header(raw)) from None
-    try:
-        lines, delimiters = segment_lines(text)
-    except ValueError:
-        raise Unparseable(UNPARSEABLE, read_header(raw)) from None
+    lines, delimiters, codec = message_lines(raw)
     first: dict[str, str] = {}
     for line in lines[1:]:
         if line[:3] in _READ and line[:3] not in first:
