@@ -409,6 +409,9 @@ ADT_ALLOWED_SOURCES = env.list("ADT_ALLOWED_SOURCES", default=["127.0.0.0/8", ":
 ADT_TLS_CERT = env.str("ADT_TLS_CERT", default="")
 ADT_TLS_KEY = env.str("ADT_TLS_KEY", default="")
 ADT_TLS_CLIENT_CA = env.str("ADT_TLS_CLIENT_CA", default="")  # CA bundle that signs the engines' client certs
+# CA bundle that signs the engines' own listener certificates: application ACKs (enhanced mode) then go
+# back over TLS, presenting ADT_TLS_CERT as smartapp's client certificate.
+ADT_RETURN_TLS_CA = env.str("ADT_RETURN_TLS_CA", default="")
 # Production refuses to listen without TLS unless this says a tunnel (stunnel, a VPN) already provides it.
 ADT_PLAINTEXT_ALLOWED = env.bool("ADT_PLAINTEXT_ALLOWED", default=not PRODUCTION)
 ADT_MAX_MESSAGE_BYTES = env.int("ADT_MAX_MESSAGE_BYTES", default=4 * 1024 * 1024)

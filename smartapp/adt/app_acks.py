@@ -1,6 +1,7 @@
 """Enhanced mode's application ACKs (HL7 v2.5.1 2.9.3): once processing has decided a message's outcome
 (InboundMessage.app_ack_code AA/AE/AR, when its MSH-16 asked for one), the ACK goes back over MLLP to the
-registration's `[adt] return_address`, a listener of the interface engine. Sent at least once: the row is
+registration's `[adt] return_address`, a listener of the interface engine, over TLS when ADT_RETURN_TLS_CA
+names the CA of the engines' listener certificates (tls.return_context). Sent at least once: the row is
 marked only after the engine's commit ACK (CA or AA naming our MSH-10) came back; until then it is sent
 again on the next round. A registration without a return address keeps its ACKs unsent (counted in logs).
 An ACK carries MSH, MSA and ERR: control ids and codes, no PHI.
@@ -8,11 +9,12 @@ An ACK carries MSH, MSA and ERR: control ids and codes, no PHI.
 
 import logging
 import socket
+import ssl
 from dataclasses import dataclass
 
 from django.utils import timezone
 
-from smartapp.adt import framing
+from smartapp.adt import framing, tls
 from smartapp.adt.ack import ack_payload
 from smartapp.adt.connections import ack_control_id
 from smartapp.adt.models import InboundMessage
@@ -38,6 +40,13 @@ def app_acks_send(*, limit: int = 200) -> AppAckReport:
     """Send the application ACKs decided and not yet confirmed, oldest first, up to `limit` per registration
     (one engine that is down does not hold up another's)."""
     due = InboundMessage.objects.exclude(app_ack_code="").filter(app_ack_sent_at__isnull=True)
+    try:
+        context = tls.return_context()
+    except tls.ListenerRefused:
+        unsent = due.count()
+        if unsent:
+            logger.warning("adt.app_ack_unsent count=%d reason=plaintext_refused", unsent)
+        return AppAckReport(unsent=unsent)
     addresses = _return_addresses()
     unsent = due.exclude(connection__in=list(addresses)).count()
     if unsent:
@@ -47,7 +56,7 @@ def app_acks_send(*, limit: int = 200) -> AppAckReport:
         rows = list(
             due.filter(connection=connection).order_by("pk").only("pk", "raw", "app_ack_code")[:limit]
         )
-        confirmed = _send_all(address, rows) if rows else 0
+        confirmed = _send_all(address, rows, context) if rows else 0
         sent, failed = sent + confirmed, failed + len(rows) - confirmed
     return AppAckReport(sent, unsent, failed)
 
@@ -64,10 +73,10 @@ def _return_addresses() -> dict[str, tuple[str, int]]:
     return addresses
 
 
-def _send_all(address: tuple[str, int], rows: list[InboundMessage]) -> int:
+def _send_all(address: tuple[str, int], rows: list[InboundMessage], context: ssl.SSLContext | None) -> int:
     confirmed = 0
     try:
-        with socket.create_connection(address, timeout=TIMEOUT_SECONDS) as sock:
+        with _connected(address, context) as sock:
             for row in rows:
                 if not _send_one(sock, row):
                     break
@@ -75,6 +84,17 @@ def _send_all(address: tuple[str, int], rows: list[InboundMessage]) -> int:
     except OSError as error:
         logger.warning("adt.app_ack_failed count=%d error=%s", len(rows) - confirmed, type(error).__name__)
     return confirmed
+
+
+def _connected(address: tuple[str, int], context: ssl.SSLContext | None) -> socket.socket:
+    sock = socket.create_connection(address, timeout=TIMEOUT_SECONDS)
+    if context is None:
+        return sock
+    try:
+        return context.wrap_socket(sock, server_hostname=address[0])
+    except OSError:  # ssl.SSLError is one: the engine's certificate did not verify
+        sock.close()
+        raise
 
 
 def _send_one(sock: socket.socket, row: InboundMessage) -> bool:

@@ -41,6 +41,23 @@ def server_context() -> ssl.SSLContext | None:
     return context
 
 
+def return_context() -> ssl.SSLContext | None:
+    """The TLS context of the connections that carry application ACKs back to an engine's listener:
+    its certificate verified against ADT_RETURN_TLS_CA (and its host name), smartapp's ADT_TLS_CERT/KEY
+    presented as the client certificate when set. None (plain TCP) without a CA; refused in production
+    unless ADT_PLAINTEXT_ALLOWED says a tunnel encrypts the link, as for the listener itself."""
+    ca = settings.ADT_RETURN_TLS_CA
+    if not ca:
+        if settings.PRODUCTION and not settings.ADT_PLAINTEXT_ALLOWED:
+            raise ListenerRefused("Application ACKs without TLS in production: set ADT_RETURN_TLS_CA.")
+        return None
+    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=ca)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    if settings.ADT_TLS_CERT and settings.ADT_TLS_KEY:
+        context.load_cert_chain(settings.ADT_TLS_CERT, settings.ADT_TLS_KEY)
+    return context
+
+
 def allowed_networks() -> tuple[Network, ...]:
     """ADT_ALLOWED_SOURCES as networks (a bare address is a /32 or /128)."""
     sources = settings.ADT_ALLOWED_SOURCES

@@ -2,6 +2,7 @@
 listener's processing thread, woken by each committed batch."""
 
 import socket
+import ssl
 import threading
 import time
 from pathlib import Path
@@ -14,6 +15,7 @@ from smartapp.adt.models import InboundMessage
 from smartapp.adt.process import ProcessReport
 from tests.adt.listener_harness import listening
 from tests.adt.mllp_client import END, START, MllpClient, ack_fields, adt
+from tests.adt.test_listener_tls import issue, write_pair
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SANDBOX_TOML = Path(__file__).resolve().parents[2] / "launch_configs" / "sandbox.toml"
@@ -28,18 +30,69 @@ class FakeEngine:
         self.port = self.server.getsockname()[1]
         threading.Thread(target=self._serve, daemon=True).start()
 
+    def _accept(self) -> socket.socket | None:
+        return self.server.accept()[0]
+
     def _serve(self) -> None:
-        with self.server, self.server.accept()[0] as conn:
-            buffer = b""
-            while chunk := conn.recv(65536):
-                buffer += chunk
-                while END in buffer:
-                    frame, buffer = buffer.split(END, 1)
-                    self.received.append(frame[1:])
-                    control_id = ack_fields(frame[1:])["control_id"]
-                    conn.sendall(
-                        START + f"MSH|^~\\&|ENGINE|SBXHOSP\rMSA|{self.answer}|{control_id}\r".encode() + END
-                    )
+        with self.server:
+            conn = self._accept()
+            if conn is not None:
+                with conn:
+                    self._answer(conn)
+
+    def _answer(self, conn: socket.socket) -> None:
+        buffer = b""
+        while chunk := conn.recv(65536):
+            buffer += chunk
+            while END in buffer:
+                frame, buffer = buffer.split(END, 1)
+                self.received.append(frame[1:])
+                control_id = ack_fields(frame[1:])["control_id"]
+                conn.sendall(
+                    START + f"MSH|^~\\&|ENGINE|SBXHOSP\rMSA|{self.answer}|{control_id}\r".encode() + END
+                )
+
+
+class TlsEngine(FakeEngine):
+    """The engine's listener over TLS, requiring a client certificate its CA signed."""
+
+    def __init__(self, context: ssl.SSLContext, answer: str = "CA"):
+        self.context, self.handshake_failed = context, False
+        super().__init__(answer)
+
+    def _accept(self) -> socket.socket | None:
+        raw = self.server.accept()[0]
+        try:
+            return self.context.wrap_socket(raw, server_side=True)
+        except (ssl.SSLError, OSError):
+            self.handshake_failed = True
+            raw.close()
+            return None
+
+
+@pytest.fixture
+def engine_pki(tmp_path):
+    """The hospital's CA (it signs the engine's listener certificate and smartapp's), another CA, and the
+    engine's server context, which requires smartapp's client certificate."""
+    ca, other_ca = issue("hospital CA", ca=True), issue("another CA", ca=True)
+    ca_path = write_pair(tmp_path, "ca", ca)[0]
+    engine = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    engine.load_cert_chain(*write_pair(tmp_path, "engine", issue("engine", issuer=ca, server=True)))
+    engine.load_verify_locations(cafile=ca_path)
+    engine.verify_mode = ssl.CERT_REQUIRED
+    return {
+        "ca": ca_path,
+        "other_ca": write_pair(tmp_path, "other", other_ca)[0],
+        "engine": engine,
+        "smartapp": write_pair(tmp_path, "smartapp", issue("smartapp", issuer=ca)),
+    }
+
+
+def tls_configured(settings, engine_pki, *, return_ca: str) -> None:
+    """smartapp's certificate and the CA it trusts for engines' listeners (set after the message was
+    stored over plain TCP: the listener itself would serve TLS with them)."""
+    settings.ADT_TLS_CERT, settings.ADT_TLS_KEY = engine_pki["smartapp"]
+    settings.ADT_RETURN_TLS_CA = engine_pki[return_ca]
 
 
 @pytest.fixture
@@ -117,3 +170,37 @@ def test_a_committed_batch_wakes_processing_within_a_second(monkeypatch):
 
     assert calls and calls[0][0] - acked_at < 1
     assert calls[0][1] == listener.listener.id
+
+
+def test_with_a_return_ca_application_acks_go_over_tls_with_smartapps_client_certificate(
+    return_address, engine_pki, settings
+):
+    engine = TlsEngine(engine_pki["engine"])
+    return_address(f"127.0.0.1:{engine.port}")
+    stored_with_app_ack("C1")
+    tls_configured(settings, engine_pki, return_ca="ca")
+
+    assert app_acks_send() == AppAckReport(sent=1)
+    assert ack_fields(engine.received[0])["acknowledges"] == "C1" and not engine.handshake_failed
+
+
+def test_an_engine_certificate_from_another_ca_is_not_trusted_and_the_ack_stays_unsent(
+    return_address, engine_pki, settings
+):
+    engine = TlsEngine(engine_pki["engine"])
+    return_address(f"127.0.0.1:{engine.port}")
+    stored_with_app_ack("C1")
+    tls_configured(settings, engine_pki, return_ca="other_ca")
+
+    assert app_acks_send() == AppAckReport(failed=1)
+    assert engine.received == [] and InboundMessage.objects.get().app_ack_sent_at is None
+
+
+def test_production_sends_no_application_ack_in_plain_tcp(return_address, settings):
+    engine = FakeEngine()
+    return_address(f"127.0.0.1:{engine.port}")
+    stored_with_app_ack("C1")
+    settings.PRODUCTION, settings.ADT_PLAINTEXT_ALLOWED = True, False
+
+    assert app_acks_send() == AppAckReport(unsent=1)
+    assert engine.received == [] and InboundMessage.objects.get().app_ack_sent_at is None
