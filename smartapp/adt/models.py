@@ -52,6 +52,13 @@ class InboundMessage(models.Model):
             models.Index(fields=["status", "next_attempt_at"], name="adt_inbound_due"),
             models.Index(fields=["connection", "visit_number", "message_time"], name="adt_inbound_visit"),
             models.Index(fields=["connection", "status", "received_at"], name="adt_inbound_review"),
+            # The application ACKs still to send (app_acks.py looks after every committed batch): a few rows,
+            # found without reading the whole inbox, where most messages never ask for one.
+            models.Index(
+                fields=["connection", "id"],
+                condition=models.Q(app_ack_sent_at__isnull=True) & ~models.Q(app_ack_code=""),
+                name="adt_inbound_app_ack_due",
+            ),
         ]
 
     def __str__(self):

@@ -86,14 +86,18 @@ def messages_claim(wanted: Q, *, limit: int, holder: str, now: datetime) -> list
     return list(mine.order_by("message_time", "pk"))
 
 
+# Each stored message parsed once per run (its raw bytes never change), however often its visit is read.
+Parsed = dict[int, AdtMessage | None]
+
+
 def _process(claimed: list[InboundMessage], *, now: datetime) -> ProcessReport:
-    report = ProcessReport()
+    report, parsed = ProcessReport(), {}
     visits = defaultdict(list)
     for row in claimed:
         visits[row.connection, row.visit_number or f"#{row.pk}"].append(row)
     for rows in visits.values():
         try:
-            counts = _visit_process(rows, now=now)
+            counts = _visit_process(rows, now=now, parsed=parsed)
         except Exception as error:  # one poison visit must not stop the others; retried later
             logger.error("adt.visit_failed error=%s", type(error).__name__)
             counts = _retry(rows, now=now, retry_after=None)
@@ -102,9 +106,9 @@ def _process(claimed: list[InboundMessage], *, now: datetime) -> ProcessReport:
     return report
 
 
-def _visit_process(rows: list[InboundMessage], *, now: datetime) -> dict[str, int]:
+def _visit_process(rows: list[InboundMessage], *, now: datetime, parsed: Parsed) -> dict[str, int]:
     """The outcome counts of one visit's claimed rows."""
-    ignored = _ignore(rows, now=now)
+    ignored = _ignore(rows, now=now, parsed=parsed)
     rows = [row for row in rows if row.pk not in ignored]
     counts = {"ignored": len(ignored)}
     config = configs.by_name(rows[0].connection) if rows else None
@@ -112,20 +116,21 @@ def _visit_process(rows: list[InboundMessage], *, now: datetime) -> dict[str, in
         return counts
     if config is None:
         return counts | _park(rows, reason=outcomes.NO_REGISTRATION, now=now)
-    visit = visit_fold(_visit_messages(rows))
+    visit = visit_fold(_visit_messages(rows, parsed=parsed))
     try:
         match = patient_match(config=config, identifiers=visit.patient.identifiers)
     except EhrUnavailable as error:
         return counts | _retry(rows, now=now, retry_after=error.retry_after)
     if not match.patient_ref:
         return counts | _park(rows, reason=match.reason, now=now)
-    return counts | _apply(rows, patient_ref=match.patient_ref, now=now)
+    return counts | _apply(rows, patient_ref=match.patient_ref, now=now, parsed=parsed)
 
 
-def _apply(rows: list[InboundMessage], *, patient_ref: str, now: datetime) -> dict[str, int]:
+def _apply(rows: list[InboundMessage], *, patient_ref: str, now: datetime, parsed: Parsed) -> dict[str, int]:
     connection, today = rows[0].connection, timezone.localdate(now)
     with transaction.atomic():
-        visit = visit_fold(_visit_messages(rows, lock=True))
+        # Read again under the visit's lock: a message stored since the match is folded too.
+        visit = visit_fold(_visit_messages(rows, parsed=parsed, lock=True))
         referral_id = visit_apply(
             connection=connection, visit=visit, patient_ref=patient_ref, today=today, rules=configured_rules()
         )
@@ -156,9 +161,9 @@ def _retry(rows: list[InboundMessage], *, now: datetime, retry_after: float | No
     return {"retry": len(rows)}
 
 
-def _ignore(rows: list[InboundMessage], *, now: datetime) -> set[int]:
+def _ignore(rows: list[InboundMessage], *, now: datetime, parsed: Parsed) -> set[int]:
     """Mark the rows smartapp does nothing with as ignored, each with its reason; returns their ids."""
-    reasons = {row.pk: _ignore_reason(row, _parsed(row)) for row in rows}
+    reasons = {row.pk: _ignore_reason(row, _parsed(row, parsed)) for row in rows}
     ignored = [row for row in rows if reasons[row.pk]]
     with transaction.atomic():
         for row in ignored:
@@ -213,7 +218,9 @@ def _audit(rows, *, outcome: str, reason: str, patient_ref: str) -> None:
     ])  # fmt: skip
 
 
-def _visit_messages(rows: list[InboundMessage], *, lock: bool = False) -> list[tuple[int, AdtMessage]]:
+def _visit_messages(
+    rows: list[InboundMessage], *, parsed: Parsed, lock: bool = False
+) -> list[tuple[int, AdtMessage]]:
     """(id, message) of every production message stored for the rows' visit (the rows alone without a
     visit number), the rows themselves included."""
     first = rows[0]
@@ -224,15 +231,17 @@ def _visit_messages(rows: list[InboundMessage], *, lock: bool = False) -> list[t
         stored = stored.exclude(status=IGNORED)
     if lock:
         stored = stored.select_for_update()
-    pairs = [(row.pk, _parsed(row)) for row in stored.order_by("pk")]
+    pairs = [(row.pk, _parsed(row, parsed)) for row in stored.order_by("pk")]
     return [(pk, message) for pk, message in pairs if message is not None and not _test_message(message)]
 
 
-def _parsed(row: InboundMessage) -> AdtMessage | None:
-    try:
-        return parse_message(bytes(row.raw))
-    except Unparseable:
-        return None
+def _parsed(row: InboundMessage, parsed: Parsed) -> AdtMessage | None:
+    if row.pk not in parsed:
+        try:
+            parsed[row.pk] = parse_message(bytes(row.raw))
+        except Unparseable:
+            parsed[row.pk] = None
+    return parsed[row.pk]
 
 
 def _ignore_reason(row: InboundMessage, message: AdtMessage | None) -> str:

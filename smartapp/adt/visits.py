@@ -68,13 +68,11 @@ def _discharge_store(connection: str, visit: Visit, resource: dict, rules: Rules
     facts = mappers.discharge(resource, rules=rules)
     if facts is None:
         return set()
-    existing = _discharge_id(connection, visit.visit_number)
-    fhir_ref = (
-        Referral.objects.get(pk=existing).fhir_ref if existing else ADT_VISIT_PREFIX + visit.visit_number
-    )
+    # The visit's row as stored (the FHIR sync's Encounter, or this feed's own), else a new ADT row.
+    stored = _discharges(connection, visit.visit_number).values_list("fhir_ref", flat=True).first()
     facts = replace(
         facts,
-        fhir_ref=fhir_ref,
+        fhir_ref=stored or ADT_VISIT_PREFIX + visit.visit_number,
         visit_number=visit.visit_number,
         patient_display=visit.patient.name[:200],
         requester_display=visit.attending.name[:200],
@@ -106,5 +104,10 @@ def _evidence_store(connection: str, visit: Visit, resource: dict) -> set[int]:
 
 
 def _discharge_id(connection: str, visit_number: str) -> int | None:
-    query = Referral.objects.filter(connection=connection, kind=DISCHARGE, visit_number=visit_number)
-    return query.order_by("pk").values_list("pk", flat=True).first()
+    return _discharges(connection, visit_number).values_list("pk", flat=True).first()
+
+
+def _discharges(connection: str, visit_number: str):
+    """The visit's discharge rows, oldest first (one, but for a FHIR sync that brought two Encounters)."""
+    rows = Referral.objects.filter(connection=connection, kind=DISCHARGE, visit_number=visit_number)
+    return rows.order_by("pk")

@@ -8,7 +8,7 @@ the newest MSH-7 folded as their lastUpdated. docs/adt.md.
 
 from collections.abc import Iterable
 
-from .facts import ADT_VISIT_PREFIX, DISCHARGE, ENCOUNTER, EvidenceFacts, ReferralFacts
+from .facts import ADT_VISIT_PREFIX, DISCHARGE, ENCOUNTER, EvidenceFacts, ReferralFacts, from_adt_feed
 from .models import Evidence, Referral
 
 
@@ -19,10 +19,13 @@ def adt_referrals_adopt(connection: str, page: Iterable[ReferralFacts]) -> int:
     if not wanted:
         return 0
     mine = Referral.objects.filter(connection=connection)
-    taken = set(mine.filter(fhir_ref__in=list(wanted.values())).values_list("fhir_ref", flat=True))
     rows = mine.filter(kind=DISCHARGE, visit_number__in=list(wanted), fhir_ref__startswith=ADT_VISIT_PREFIX)
+    found = list(rows.values_list("pk", "fhir_ref", "visit_number"))
+    if not found:  # the usual page: no ADT-only row to adopt, one query
+        return 0
+    taken = set(mine.filter(fhir_ref__in=list(wanted.values())).values_list("fhir_ref", flat=True))
     adopted = 0
-    for pk, old_ref, visit_number in rows.values_list("pk", "fhir_ref", "visit_number"):
+    for pk, old_ref, visit_number in found:
         new_ref = wanted[visit_number]
         if new_ref in taken:
             continue  # the Encounter's own row exists already: nothing to adopt into it
@@ -39,10 +42,13 @@ def adt_evidence_adopt(connection: str, page: Iterable[EvidenceFacts]) -> int:
     if not wanted:
         return 0
     mine = Evidence.objects.filter(connection=connection, kind=ENCOUNTER)
-    taken = set(mine.filter(fhir_ref__in=list(wanted.values())).values_list("fhir_ref", flat=True))
     rows = mine.filter(visit_number__in=list(wanted), fhir_ref__startswith=ADT_VISIT_PREFIX)
+    found = set(rows.values_list("fhir_ref", "visit_number"))
+    if not found:
+        return 0
+    taken = set(mine.filter(fhir_ref__in=list(wanted.values())).values_list("fhir_ref", flat=True))
     adopted = 0
-    for old_ref, visit_number in set(rows.values_list("fhir_ref", "visit_number")):
+    for old_ref, visit_number in found:
         new_ref = wanted[visit_number]
         if new_ref not in taken:
             adopted += mine.filter(fhir_ref=old_ref).update(fhir_ref=new_ref)
@@ -55,5 +61,5 @@ def _wanted(page: Iterable, kind: str) -> dict[str, str]:
     return {
         facts.visit_number: facts.fhir_ref
         for facts in page
-        if facts.kind == kind and facts.visit_number and not facts.fhir_ref.startswith(ADT_VISIT_PREFIX)
+        if facts.kind == kind and facts.visit_number and not from_adt_feed(facts.fhir_ref)
     }
