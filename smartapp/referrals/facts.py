@@ -9,6 +9,13 @@ from datetime import date, datetime
 
 REFERRAL = "referral"
 ADT_VISIT_PREFIX = "adt-visit/"  # fhir_ref of a visit known only from the ADT feed, until FHIR brings it
+
+
+def from_adt_feed(fhir_ref: str) -> bool:
+    """Known only from the hospital's ADT feed so far: the FHIR sync has not brought its Encounter."""
+    return fhir_ref.startswith(ADT_VISIT_PREFIX)
+
+
 DISCHARGE = "discharge"
 
 TASK, APPOINTMENT, ENCOUNTER, NOTE = "task", "appointment", "encounter", "note"

@@ -112,6 +112,10 @@ class Referral(models.Model):
             kwargs["update_fields"] = {*kwargs["update_fields"], "state_rank"}
         super().save(*args, **kwargs)
 
+    @property
+    def from_adt_feed(self) -> bool:
+        return facts.from_adt_feed(self.fhir_ref)
+
 
 def rank_of(state: str) -> int:
     """The worklist rank of a state (unknown states last): what Referral.state_rank holds."""

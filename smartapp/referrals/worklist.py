@@ -15,7 +15,7 @@ from datetime import date, datetime
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from .facts import ADT_VISIT_PREFIX
+from .facts import from_adt_feed
 from .models import BEFORE_TRACKING, CLOSE_REASONS, OutreachNote, Referral
 from .selectors import referrals_in_worklist_order
 from .state import CANCELLED, COMPLETED
@@ -134,8 +134,7 @@ class WorklistRow:
 
     @property
     def from_adt_feed(self) -> bool:
-        """Known only from the hospital's ADT feed so far (the FHIR sync has not brought its Encounter)."""
-        return self.fhir_ref.startswith(ADT_VISIT_PREFIX)
+        return from_adt_feed(self.fhir_ref)
 
     @property
     def state_label(self) -> str:

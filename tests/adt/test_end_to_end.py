@@ -5,6 +5,7 @@ the worklist within seconds, with nothing lost or doubled under the sender's fau
 merges the same stay instead of doubling it, and an unknown patient waits for the coordinator's review."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -16,6 +17,7 @@ from smartapp.referrals.follow_up_rules import INPATIENT
 from smartapp.referrals.models import Referral
 from smartapp.referrals.store import configured_rules
 from smartapp.referrals.sync import referral_sync
+from smartapp.sandbox.importer.service import resources_import
 from smartapp.sandbox.synthetic import catalog
 from smartapp.sandbox.synthetic.visits import visit_number
 from tests.adt.e2e_support import (
@@ -36,6 +38,10 @@ from tests.referrals import dashboard
 from tests.referrals.sync_support import ehr_fixture  # noqa: F401  (fixture)
 
 PATIENT = catalog.TYPICAL_PATIENT_ID
+# A long Synthea R4 record (decades of encounters), as the sandbox imports it: its MRN is in the system of
+# Synthea's own hospital, not the sandbox's.
+SYNTHEA = Path(__file__).resolve().parents[2] / "smartapp/sandbox/fixtures/synthea-r4"
+SYNTHEA_RECORD = SYNTHEA / "Octavio_Dickens_5fd6d71b-62ba-457c-833b-9c73e0215a1f.json"
 
 
 @pytest.fixture
@@ -215,3 +221,19 @@ def test_a_patient_the_ehr_does_not_know_waits_for_review_until_the_coordinator_
     assert "adt-parked" not in worklist.content.decode()  # the banner is gone
     match = PatientMatch.objects.get(outcome="matched")
     assert (match.method, match.patient_ref) == ("coordinator", f"Patient/{patient}")
+
+
+def test_an_imported_synthea_patients_discharge_is_matched_and_reads_as_from_the_adt_feed(
+    ehr, feed, client, coordinator
+):
+    resources_import(paths=[SYNTHEA_RECORD])
+    patient_id = "4551370c-c3eb-4164-a2ff-b528f73a4e0f"  # the import keeps the record's own ids
+    admitted = sandbox_adt("admit", "--patient", patient_id)
+    encounter_id = saved_encounter(admitted)
+    discharged = sandbox_adt("discharge", "--encounter", encounter_id)
+    assert [ack for _, ack in acked(admitted) + acked(discharged)] == ["AA", "AA"]
+
+    [referral] = wait_for(lambda: follow_ups(encounter_id), what="the discharge follow-up")
+    assert referral.patient_ref == f"Patient/{patient_id}"
+    page = client.get(f"/referrals/{referral.pk}/").content.decode()
+    assert f"visit {visit_number(encounter_id)}, from the hospital's ADT feed" in page

@@ -97,6 +97,19 @@ def test_pid_carries_the_mrn_name_birth_date_sex_and_phone():
     assert str(pid(13)).split("^")[0] == "555-0100"
 
 
+def test_an_imported_synthea_patient_is_sent_under_its_hospitals_assigning_authority():
+    # Synthea records (fixtures/synthea-r4) carry their MRN in the system of their own hospital.
+    mr = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR"}]}
+    synthea = patient(
+        identifier=[
+            {"system": "https://github.com/synthetichealth/synthea", "value": "5fd6d71b"},
+            {"type": mr, "system": "http://hospital.smarthealthit.org", "value": "5fd6d71b"},
+        ]
+    )
+
+    assert str(parsed(patient=synthea).segment("PID")(3)) == "5fd6d71b^^^SYNHOSP^MR"
+
+
 def test_pv1_carries_class_attending_visit_number_and_the_stay():
     pv1 = parsed().segment("PV1")
 

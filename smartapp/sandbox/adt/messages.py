@@ -1,7 +1,9 @@
 """ADT messages (HL7 v2.5.1 ch. 3) built from the sandbox's own Patient and Encounter resources.
 
-MSH-3/4 name the sandbox's interface engine and hospital, MSH-5/6 smartapp. PID-3 carries the sandbox MRN
-(assigning authority SBX, type MR), PV1-19 the Encounter's visit number (v2 table 0203 "VN").
+MSH-3/4 name the sandbox's interface engine and hospital, MSH-5/6 smartapp. PID-3 carries the patient's
+MRNs, each with the assigning authority of its system (AUTHORITIES: the sandbox's own "SBX", and "SYNHOSP"
+for the hospital of the imported Synthea records), type MR; PV1-19 the Encounter's visit number (v2 table
+0203 "VN").
 """
 
 from dataclasses import dataclass
@@ -14,6 +16,8 @@ RECEIVING_APPLICATION = RECEIVING_FACILITY = "SMARTAPP"
 MRN_SYSTEM = "https://sandbox.smartapp.example/fhir/mrn"
 VISIT_SYSTEM = "https://sandbox.smartapp.example/fhir/visit"
 MRN_AUTHORITY = "SBX"
+# Identifier.system of a patient's MRN -> the PID-3 assigning authority (CX-4) it is sent under.
+AUTHORITIES = {MRN_SYSTEM: MRN_AUTHORITY, "http://hospital.smarthealthit.org": "SYNHOSP"}
 EVENTS = ("A01", "A03", "A04", "A08", "A11", "A13")
 # HL7 table 0354: the message structure of each trigger event.
 STRUCTURES = {"A01": "ADT_A01", "A03": "ADT_A03", "A04": "ADT_A01", "A08": "ADT_A01", "A11": "ADT_A09"}
@@ -84,7 +88,9 @@ def _pid(patient: dict) -> str:
         "PID",
         {
             1: "1",
-            3: v2.repeated([v2.components(mrn, "", "", MRN_AUTHORITY, "MR") for mrn in _mrns(patient)]),
+            3: v2.repeated(
+                [v2.components(mrn, "", "", authority, "MR") for mrn, authority in _mrns(patient)]
+            ),
             5: v2.components(name.get("family", ""), *given[:2]),
             7: _dt(patient.get("birthDate")),
             8: SEXES.get(patient.get("gender", ""), ""),
@@ -93,9 +99,13 @@ def _pid(patient: dict) -> str:
     )
 
 
-def _mrns(patient: dict) -> list[str]:
+def _mrns(patient: dict) -> list[tuple[str, str]]:
+    """(value, assigning authority) of each of the patient's identifiers in a system AUTHORITIES names."""
+    identifiers = patient.get("identifier", [])
     return [
-        i["value"] for i in patient.get("identifier", []) if i.get("system") == MRN_SYSTEM and i.get("value")
+        (i["value"], AUTHORITIES[i["system"]])
+        for i in identifiers
+        if i.get("system") in AUTHORITIES and i.get("value")
     ]
 
 
