@@ -91,11 +91,11 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "smartapp.core",  # before whitenoise's runserver: core's runserver wraps it (a deeper listen backlog)
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_otp",  # MFA for the admin (docs/security.md "Admin accounts")
     "django_otp.plugins.otp_totp",
-    "smartapp.core",
     "smartapp.ehr",
     "smartapp.audit",
     "smartapp.launch",

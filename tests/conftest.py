@@ -5,7 +5,6 @@ Network guard: pytest-socket (see pyproject addopts) lets tests connect only to 
 
 import os
 import secrets
-import socket
 from datetime import timedelta
 
 import pytest
@@ -75,21 +74,21 @@ def app_url(live_server, settings):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def live_server_without_nagle():
-    """The live server sends each response's headers and body in separate writes; with Nagle's algorithm
-    on, a client that keeps the connection open (requests.Session, the app's FHIR client) waits ~40 ms for
-    the body of every response (delayed ACK). TCP_NODELAY on the server's connections, as gunicorn sets."""
+def live_server_tuned():
+    """The live server listens as bin/run's runserver does (smartapp/core/management/commands/runserver.py):
+    a backlog of 2048 instead of 10, so a burst of parallel requests is never reset, and TCP_NODELAY, so
+    a client that keeps its connection open (requests.Session, the app's FHIR client) does not wait
+    ~40 ms for the body of every response (Nagle's algorithm and delayed ACK)."""
     from django.core.servers.basehttp import ThreadedWSGIServer
     from django.test.testcases import LiveServerThread
 
-    class NoDelayServer(ThreadedWSGIServer):
-        def get_request(self):
-            connection, address = super().get_request()
-            connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            return connection, address
+    from smartapp.core.management.commands.runserver import TunedListener
+
+    class TunedLiveServer(TunedListener, ThreadedWSGIServer):
+        pass
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(LiveServerThread, "server_class", NoDelayServer)
+        patch.setattr(LiveServerThread, "server_class", TunedLiveServer)
         yield
 
 
