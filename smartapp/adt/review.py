@@ -5,6 +5,8 @@ FHIR Patient id, or match again. Refusals carry fixed words and reason codes, ne
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.core.paginator import Page, Paginator
+
 from smartapp.ehr.configs import LaunchConfig, by_name
 from smartapp.ehr.errors import EhrBadResponse, EhrForbidden
 from smartapp.ehr.ids import is_fhir_id
@@ -27,7 +29,7 @@ from .outcomes import reason_words
 from .parse import Unparseable, parse_message
 from .process import ProcessReport, adt_reprocess
 
-PAGE_LIMIT = 200
+PAGE_SIZE = 50  # messages a page, as the worklist's
 MAX_MRN = 64
 EVENT_WORDS = {
     DISCHARGE: "Discharge",
@@ -104,10 +106,14 @@ class Resolved:
     still_waiting: bool
 
 
-def parked_messages(connections) -> list[ParkedRow]:
-    """The parked messages of these connections, oldest first (at most PAGE_LIMIT)."""
+def parked_page(connections, number) -> Page:
+    """Page `number` of the parked messages of these connections, oldest first, PAGE_SIZE a page; its
+    object_list holds ParkedRows. A number that is no page (absent, not a number, past the last) gives the
+    nearest one (Paginator.get_page), so a stale link never fails."""
     rows = InboundMessage.objects.filter(connection__in=list(connections), status=PARKED)
-    return [_row(row) for row in rows.order_by("received_at", "pk")[:PAGE_LIMIT]]
+    page = Paginator(rows.order_by("received_at", "pk"), PAGE_SIZE).get_page(number)
+    page.object_list = [_row(row) for row in page.object_list]  # only this page's messages are parsed
+    return page
 
 
 def parked_count(connections) -> int:

@@ -14,19 +14,21 @@ from smartapp.core.roles import requires_role
 from smartapp.ehr.errors import EhrError, EhrUnavailable
 from smartapp.referrals.access import Coordinator, coordinator_for
 from smartapp.referrals.credentials import SyncNotPossible
+from smartapp.referrals.presenter import page_links
 
 from .review import (
     LinkRefused,
     match_again,
     mrn_link,
     parked_message,
-    parked_messages,
+    parked_page,
     patient_link,
     resolved,
 )
 
 AUDIT_ACTION = "adt.review"
 PAGE = "/referrals/adt-review/"
+MAX_PAGE_DIGITS = 6  # the hidden `page` of a form: a page number, never anything longer
 # The flash after a link or a match names only the message (its pk): the page reads the patient's name
 # from the database, so no PHI travels in the messages cookie (Django's default CookieStorage).
 LINKED, MATCHED = "adt-linked", "adt-matched"
@@ -54,9 +56,10 @@ class Refusal:
 @require_GET
 def review(request):
     coordinator = coordinator_for(request)
-    rows = parked_messages(coordinator.connections)
-    coordinator.audit(request, action=AUDIT_ACTION, outcome="viewed", detail={"rows": len(rows)})
-    return _page(request, coordinator, rows)
+    page = parked_page(coordinator.connections, request.GET.get("page"))
+    detail = {"page": page.number, "rows": len(page.object_list)}
+    coordinator.audit(request, action=AUDIT_ACTION, outcome="viewed", detail=detail)
+    return _page(request, coordinator, page)
 
 
 @requires_role("coordinator")
@@ -77,7 +80,7 @@ def match(request, pk: int):
         messages.success(request, str(pk), extra_tags=MATCHED)
     else:
         messages.info(request, STILL_UNMATCHED)
-    return _back()
+    return _back(request)
 
 
 @requires_role("coordinator")
@@ -99,8 +102,8 @@ def link(request, pk: int):
             request, action=AUDIT_ACTION, outcome="link_refused",
             detail={"message": pk, "method": method, "reason": reason},
         )  # fmt: skip
-        rows = parked_messages(coordinator.connections)
-        return _page(request, coordinator, rows, Refusal(pk, words, method, typed), status=400)
+        page = parked_page(coordinator.connections, _page_posted(request))
+        return _page(request, coordinator, page, Refusal(pk, words, method, typed), status=400)
     coordinator.audit(
         request,
         action=AUDIT_ACTION,
@@ -109,7 +112,7 @@ def link(request, pk: int):
         detail={"message": pk, "method": method, "processed": linked.report.processed},
     )
     messages.success(request, str(pk), extra_tags=LINKED)
-    return _back()
+    return _back(request)
 
 
 def _refusal(error: Exception) -> tuple[str, str]:
@@ -145,13 +148,32 @@ def _flashes(request, coordinator: Coordinator) -> tuple[list, list]:
     return done, others
 
 
-def _page(request, coordinator: Coordinator, rows, refusal: Refusal | None = None, *, status: int = 200):
+def _page(request, coordinator: Coordinator, page, refusal: Refusal | None = None, *, status: int = 200):
     done, others = _flashes(request, coordinator)
-    context = {"launch": coordinator.launch, "rows": rows, "refusal": refusal, "done": done, "notes": others}
+    context = {
+        "launch": coordinator.launch,
+        "page": page,
+        "rows": page.object_list,
+        "pages": page_links({}, page),
+        "refusal": refusal,
+        "done": done,
+        "notes": others,
+    }
     return render(request, "adt/review.html", context, status=status)
 
 
-def _back():
-    response = HttpResponseRedirect(PAGE)
+def _page_posted(request) -> int | None:
+    """The page a form was posted from (its hidden `page`): a number of ASCII digits, else None (the first
+    page). Only this number reaches the redirect, never text, so it cannot lead off this page."""
+    value = request.POST.get("page", "")
+    if len(value) <= MAX_PAGE_DIGITS and value.isascii() and value.isdigit() and int(value) >= 1:
+        return int(value)
+    return None
+
+
+def _back(request):
+    """Back to the page of the list the coordinator acted on (the first when it was the first or unknown)."""
+    number = _page_posted(request)
+    response = HttpResponseRedirect(f"{PAGE}?page={number}" if number and number > 1 else PAGE)
     response.status_code = 303  # See Other: reloading the page that follows does not resend the POST
     return response

@@ -72,7 +72,7 @@ def test_the_page_says_in_words_what_each_message_is_and_about_whom(client, park
     assert '<label for="mrn-' in html and "Link to this MRN" in html
     assert "<summary>Link by FHIR Patient id instead</summary>" in html and "Search the EHR again" in html
     event = AuditEvent.objects.filter(action="adt.review").get()
-    assert (event.outcome, event.detail) == ("viewed", {"rows": 2})
+    assert (event.outcome, event.detail) == ("viewed", {"page": 1, "rows": 2})
 
 
 def test_an_identifier_of_no_known_issuer_is_linked_by_fhir_id_only(client, ehr):
