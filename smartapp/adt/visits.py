@@ -7,11 +7,16 @@ row the FHIR sync already made for the visit (same connection and visit number) 
 second one added; the newer source wins: the ADT version is the newest MSH-7 folded (with the number of
 messages folded as its version id, so that a late message with an older MSH-7 still makes a newer
 version), compared with the row's meta.lastUpdated by the same rule as any other update (verdict).
+The patient's facts (name, MRN, birth date, phone) have a clock of their own, Referral.patient_facts_at:
+the messages write them only over facts describing an earlier moment than the visit's newest MSH-7, so
+that a late resend, or a parked message linked days later, never undoes a FHIR read made since.
 """
 
 from collections import defaultdict
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
+
+from django.db.models import Q
 
 from smartapp.referrals import mappers
 from smartapp.referrals.facts import ADT_VISIT_PREFIX, DISCHARGE, ENCOUNTER, Version
@@ -45,7 +50,8 @@ def visit_apply(*, connection: str, visit: Visit, patient_ref: str, today: date,
 
 def patient_facts_update(*, connection: str, patient_ref: str, visit: Visit) -> int:
     """Give the patient's stored items the name, MRN, birth date and phone the messages last sent (A08).
-    Only what the messages say: a field they leave empty keeps its stored value."""
+    Only what the messages say: a field they leave empty keeps its stored value. Only on the items whose
+    facts are older than the visit's newest MSH-7 (one conditional UPDATE), stamped with it."""
     patient = visit.patient
     mrn = next((cx.value for cx in patient.identifiers if cx.type_code.upper() == "MR"), "")
     values = {
@@ -57,7 +63,29 @@ def patient_facts_update(*, connection: str, patient_ref: str, visit: Visit) -> 
     values = {column: value for column, value in values.items() if value}
     if not values:
         return 0
-    return Referral.objects.filter(connection=connection, patient_ref=patient_ref).update(**values)
+    rows = Referral.objects.filter(_facts_older_than(visit.newest_time), connection=connection)
+    return rows.filter(patient_ref=patient_ref).update(**values, patient_facts_at=visit.newest_time)
+
+
+def _facts_older_than(moment: datetime | None) -> Q:
+    """Rows whose patient facts describe an earlier moment than `moment`: never stamped, or stamped
+    earlier. A visit without any MSH-7 (a sender that leaves it empty) is older than any stamp."""
+    never = Q(patient_facts_at__isnull=True)
+    return never if moment is None else never | Q(patient_facts_at__lt=moment)
+
+
+def _stamp_older(stamp: datetime | None, moment: datetime | None) -> bool:
+    """_facts_older_than for one row already read."""
+    return stamp is None or (moment is not None and stamp < moment)
+
+
+def _name_for(stored: dict | None, visit: Visit, patient_ref: str) -> str:
+    """The name the visit gives its discharge row. "" when the row is this patient's and its facts are
+    not older than the visit: referrals_upsert then keeps the stored name (_names_kept, as for any
+    version naming the same patient without a name), while the rest of the visit is still written."""
+    if stored is None or stored["patient_ref"] != patient_ref:
+        return visit.patient.name[:200]  # the stored stamp is another patient's
+    return visit.patient.name[:200] if _stamp_older(stored["patient_facts_at"], visit.newest_time) else ""
 
 
 def _version(visit: Visit) -> Version:
@@ -69,12 +97,16 @@ def _discharge_store(connection: str, visit: Visit, resource: dict, rules: Rules
     if facts is None:
         return set()
     # The visit's row as stored (the FHIR sync's Encounter, or this feed's own), else a new ADT row.
-    stored = _discharges(connection, visit.visit_number).values_list("fhir_ref", flat=True).first()
+    stored = (
+        _discharges(connection, visit.visit_number)
+        .values("fhir_ref", "patient_ref", "patient_facts_at")
+        .first()
+    )
     facts = replace(
         facts,
-        fhir_ref=stored or ADT_VISIT_PREFIX + visit.visit_number,
+        fhir_ref=stored["fhir_ref"] if stored else ADT_VISIT_PREFIX + visit.visit_number,
         visit_number=visit.visit_number,
-        patient_display=visit.patient.name[:200],
+        patient_display=_name_for(stored, visit, facts.patient_ref),
         requester_display=visit.attending.name[:200],
         version=_version(visit),
     )

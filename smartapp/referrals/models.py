@@ -39,6 +39,9 @@ class Referral(models.Model):
     patient_mrn = models.CharField(max_length=64, blank=True)  # the identifier typed MR (v2-0203)
     patient_birth_date = models.DateField(null=True, blank=True)
     patient_phone = models.CharField(max_length=64, blank=True)
+    # The moment the four facts above describe: a FHIR read's time, or the newest MSH-7 of the ADT visit
+    # that wrote them. An ADT message never writes over facts stamped later (adt/visits.py).
+    patient_facts_at = models.DateTimeField(null=True, blank=True)
     requester_ref = models.CharField(max_length=REF, blank=True)
     requester_display = models.CharField(max_length=200, blank=True)
     performer_ref = models.CharField(max_length=REF, blank=True)

@@ -66,6 +66,7 @@ def referral_page_store(
     resources: list[dict],
     today: date,
     advance_watermark: bool = True,
+    read_at: datetime | None = None,
 ) -> PageSummary:
     """Store one page of a `resource_type` search (with any included resources) from `connection`.
 
@@ -77,7 +78,10 @@ def referral_page_store(
     backwards). An unparseable resource is skipped and counted.
     `advance_watermark=False` leaves the watermark alone: a page of a walk not sorted by lastUpdated, or of
     one patient's sync, says nothing about what else changed before it.
+    `read_at`: when the page was read from the EHR (default now, the page having just been fetched): the
+    moment its Patients' facts describe, which a late ADT message with an older MSH-7 must not overwrite.
     """
+    read_at = read_at or timezone.now()
     rules = configured_rules()
     directory = page_directory(resources, today=today)
     parsed = _parse(resources, directory, rules, visit_system=_visit_system(connection))
@@ -89,7 +93,7 @@ def referral_page_store(
         )
         touched |= evidence_touched
         touched |= derived_relink(connection, patients | evidence_patients, rules=rules)
-        patients_update(connection, directory.patients)
+        patients_update(connection, directory.patients, read_at=read_at)
         patients_fill_known(connection, (patients | evidence_patients) - set(directory.patients))
         people_update(connection, directory.people, unnamed=_unnamed(parsed))
         states_recompute(touched, today=today)

@@ -4,12 +4,15 @@ organizations), given to every stored row of this connection that names them, wh
 A name from an included resource is the EHR's current one: it replaces what rows hold. A row that still
 has no name for a performer takes one a row of the same connection already holds (the Practitioner was
 included with another search), so that a visit is named although its own search included nobody.
+Patient facts are stamped with the moment they describe (Referral.patient_facts_at): here the time of the
+read, which the ADT feed compares its MSH-7 with before writing (adt/visits.py).
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
-from django.db.models import Q
+from django.db.models import F, Q
+from django.utils import timezone
 
 from .elements import Unparseable, own_ref
 from .models import Evidence, Referral
@@ -22,6 +25,7 @@ REFERRAL_PATIENT_FIELDS = {
     "patient_birth_date": "birth_date",
     "patient_phone": "phone",
 }
+STAMPED_FIELDS = [*REFERRAL_PATIENT_FIELDS, "patient_facts_at"]  # the facts and the moment they describe
 # Where a name of a person may already be stored: (model, reference column, name column).
 NAMED_COLUMNS = (
     (Referral, "requester_ref", "requester_display"),
@@ -53,13 +57,19 @@ def page_directory(resources: list[dict], *, today: date) -> Directory:
     return Directory(patients=patients, people=people_names(resources), patient_names=names)
 
 
-def patients_update(connection: str, patients: dict[str, PatientFacts]) -> int:
+def patients_update(
+    connection: str, patients: dict[str, PatientFacts], *, read_at: datetime | None = None
+) -> int:
     """Give the stored expectations of these patients their facts: the MRN, birth date and phone as the
-    Patient has them now (cleared when it no longer has one), the name when it has one."""
+    Patient has them now (cleared when it no longer has one), the name when it has one. A read is the
+    EHR's state at `read_at` (default now): it always applies, and every row of these patients is stamped
+    with that time, changed or not, so that no ADT message older than the read writes over it later."""
     if not patients:
         return 0
+    read_at = read_at or timezone.now()
+    rows = Referral.objects.filter(connection=connection, patient_ref__in=list(patients))
     changed = []
-    for row in Referral.objects.filter(connection=connection, patient_ref__in=list(patients)):
+    for row in rows:
         facts = patients[row.patient_ref]
         values = {column: getattr(facts, name) for column, name in REFERRAL_PATIENT_FIELDS.items()}
         if not values["patient_display"]:
@@ -67,6 +77,7 @@ def patients_update(connection: str, patients: dict[str, PatientFacts]) -> int:
         if _assign(row, values):
             changed.append(row)
     Referral.objects.bulk_update(changed, list(REFERRAL_PATIENT_FIELDS))
+    rows.update(patient_facts_at=read_at)  # one UPDATE: the unchanged rows were read at `read_at` too
     return len(changed)
 
 
@@ -74,7 +85,8 @@ def patients_fill_known(connection: str, patient_refs: set[str]) -> int:
     """Rows of these patients stored without the Patient's facts take those another row of the same patient
     holds: a page that did not include the Patient (an incremental Bulk Data export sends only the Patients
     that changed since) still shows a known patient's name, MRN, birth date and phone. Only the rows without
-    facts are read, and one row with facts per such patient."""
+    facts are read, and one row with facts per such patient: the newest (by patient_facts_at), whose stamp
+    is copied with its facts."""
     if not patient_refs:
         return 0
     of_patients = Referral.objects.filter(connection=connection, patient_ref__in=sorted(patient_refs))
@@ -82,13 +94,14 @@ def patients_fill_known(connection: str, patient_refs: set[str]) -> int:
     bare = list(of_patients.filter(_NO_FACTS, patient_ref__in=sorted(known))) if known else []
     changed = []
     for patient_ref in {row.patient_ref for row in bare}:
-        source = of_patients.filter(patient_ref=patient_ref).exclude(_NO_FACTS).order_by().first()
+        with_facts = of_patients.filter(patient_ref=patient_ref).exclude(_NO_FACTS)
+        source = with_facts.order_by(F("patient_facts_at").desc(nulls_last=True), "pk").first()
         for row in (row for row in bare if row.patient_ref == patient_ref):
-            values = {column: getattr(source, column) for column in REFERRAL_PATIENT_FIELDS}
+            values = {column: getattr(source, column) for column in STAMPED_FIELDS}
             values["patient_display"] = row.patient_display or source.patient_display
             if _assign(row, values):
                 changed.append(row)
-    Referral.objects.bulk_update(changed, list(REFERRAL_PATIENT_FIELDS))
+    Referral.objects.bulk_update(changed, STAMPED_FIELDS)
     return len(changed)
 
 
