@@ -37,7 +37,7 @@ def referrals_upsert(connection: str, page: list[ReferralFacts], counts: dict) -
         row.fhir_ref: row
         for row in Referral.objects.filter(connection=connection, fhir_ref__in=[f.fhir_ref for f in page])
     }
-    changed, patients = [], set()
+    changed, patients, moved = [], set(), []
     for facts in page:
         row = stored.get(facts.fhir_ref)
         old = referral_facts(row) if row else None
@@ -47,11 +47,24 @@ def referrals_upsert(connection: str, page: list[ReferralFacts], counts: dict) -
         if outcome != UNCHANGED:
             changed.append(facts)
             patients |= {facts.patient_ref, old.patient_ref if old else ""}
+            if old and old.patient_ref != facts.patient_ref:
+                moved.append(facts.fhir_ref)
     if not changed:
         return set(), set()
     ids = _write(connection, changed)
+    _patient_facts_forget(connection, moved)
     _attach_early_evidence(connection, ids)
     return set(ids.values()), patients - {""}
+
+
+def _patient_facts_forget(connection: str, fhir_refs: list[str]) -> None:
+    """Rows now naming another patient (a corrected subject) lose the previous patient's MRN, birth date,
+    phone and their stamp: the new patient's come from the page's Patient, another row of that patient
+    (store_names.patients_fill_known) or the ADT feed, never the wrong patient's number to call."""
+    if fhir_refs:
+        Referral.objects.filter(connection=connection, fhir_ref__in=fhir_refs).update(
+            patient_mrn="", patient_birth_date=None, patient_phone="", patient_facts_at=None
+        )
 
 
 def _names_kept(facts: ReferralFacts, old: ReferralFacts) -> ReferralFacts:

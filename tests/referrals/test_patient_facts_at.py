@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from smartapp.referrals import store
 from smartapp.referrals.models import Referral
-from smartapp.referrals.patient_facts import PatientFacts
+from smartapp.referrals.patient_facts import V2_0203, PatientFacts
 from smartapp.referrals.store_names import patients_fill_known, patients_update
 
 from . import fhir
@@ -104,3 +104,49 @@ def test_a_page_without_the_patient_copies_the_stamp_of_the_known_facts():
         read_at=READ + timedelta(hours=1),
     )
     assert stamps() == {"ServiceRequest/sr-1": READ, "ServiceRequest/sr-2": READ}
+
+
+def _patient_with_facts(patient_id: str, name: str, mrn: str, phone: str) -> dict:
+    return {
+        **fhir.patient(patient_id, name),
+        "identifier": [{"type": {"coding": [{"system": V2_0203, "code": "MR"}]}, "value": mrn}],
+        "telecom": [{"system": "phone", "value": phone}],
+        "birthDate": "1976-12-06",
+    }
+
+
+@pytest.mark.parametrize("new_patient_known", [False, True], ids=["unknown", "known-from-another-item"])
+def test_an_item_moved_to_another_patient_never_keeps_the_first_patients_number_to_call(new_patient_known):
+    def put(*resources, read_at):
+        store.referral_page_store(
+            connection="sandbox", resource_type="ServiceRequest", resources=list(resources),
+            today=TODAY, read_at=read_at,
+        )  # fmt: skip
+
+    put(
+        fhir.service_request("sr-1"),
+        _patient_with_facts("p-1", "First Name", "MRN-1", "555-0101"),
+        read_at=READ,
+    )
+    if new_patient_known:
+        put(
+            fhir.service_request("sr-9", subject={"reference": "Patient/p-2"}),
+            _patient_with_facts("p-2", "Second Name", "MRN-2", "555-0202"),
+            read_at=READ,
+        )
+    # The EHR corrects sr-1's subject; the page does not include the new Patient.
+    moved = fhir.service_request("sr-1", version=2, updated="2025-05-02T10:00:00Z")
+    put({**moved, "subject": {"reference": "Patient/p-2"}}, read_at=READ + timedelta(hours=1))
+
+    row = Referral.objects.get(fhir_ref="ServiceRequest/sr-1")
+    facts = (
+        row.patient_ref,
+        row.patient_mrn,
+        row.patient_phone,
+        row.patient_birth_date,
+        row.patient_facts_at,
+    )
+    if new_patient_known:
+        assert facts == ("Patient/p-2", "MRN-2", "555-0202", date(1976, 12, 6), READ)
+    else:
+        assert facts == ("Patient/p-2", "", "", None, None)
