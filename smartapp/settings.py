@@ -422,6 +422,9 @@ ADT_IDLE_SECONDS = env.float("ADT_IDLE_SECONDS", default=300.0)  # a connection 
 # again every ADT_PARKED_RETRY_SECONDS.
 ADT_SWEEP_SECONDS = env.float("ADT_SWEEP_SECONDS", default=60.0)
 ADT_PARKED_RETRY_SECONDS = env.float("ADT_PARKED_RETRY_SECONDS", default=3600.0)
+# A patient matched by identifier search is searched again once its match is older than this
+# (adt/matching.py): a merge or a corrected MRN at the EHR is followed within a day. Links stay.
+ADT_MATCH_REFRESH_SECONDS = env.float("ADT_MATCH_REFRESH_SECONDS", default=86400.0)
 CELERY_BEAT_SCHEDULE["adt-process-pending"] = {
     "task": "smartapp.adt.tasks.process_pending",
     "schedule": ADT_SWEEP_SECONDS,
