@@ -4,7 +4,8 @@ registration's `[adt] return_address`, a listener of the interface engine, over 
 names the CA of the engines' listener certificates (tls.return_context). Sent at least once: the row is
 marked only after the engine's commit ACK (CA or AA naming our MSH-10) came back; until then it is sent
 again on the next round. A registration without a return address keeps its ACKs unsent (counted in logs).
-An ACK carries MSH, MSA and ERR: control ids and codes, no PHI.
+An ACK carries MSH, MSA and, for AE/AR, ERR (outcomes.app_ack_problem): control ids, codes and fixed
+texts, no PHI.
 """
 
 import logging
@@ -18,6 +19,7 @@ from smartapp.adt import framing, tls
 from smartapp.adt.ack import ack_payload
 from smartapp.adt.connections import ack_control_id
 from smartapp.adt.models import InboundMessage
+from smartapp.adt.outcomes import app_ack_problem
 from smartapp.adt.parse import read_header
 from smartapp.ehr import configs
 from smartapp.ehr.config_hosts import split_host_port
@@ -53,9 +55,8 @@ def app_acks_send(*, limit: int = 200) -> AppAckReport:
         logger.info("adt.app_ack_unsent count=%d reason=no_return_address", unsent)
     sent = failed = 0
     for connection, address in addresses.items():
-        rows = list(
-            due.filter(connection=connection).order_by("pk").only("pk", "raw", "app_ack_code")[:limit]
-        )
+        mine = due.filter(connection=connection).order_by("pk")
+        rows = list(mine.only("pk", "raw", "app_ack_code", "reason")[:limit])
         confirmed = _send_all(address, rows, context) if rows else 0
         sent, failed = sent + confirmed, failed + len(rows) - confirmed
     return AppAckReport(sent, unsent, failed)
@@ -100,7 +101,11 @@ def _connected(address: tuple[str, int], context: ssl.SSLContext | None) -> sock
 def _send_one(sock: socket.socket, row: InboundMessage) -> bool:
     control_id = ack_control_id()
     payload = ack_payload(
-        read_header(bytes(row.raw)), row.app_ack_code, now=timezone.now(), control_id=control_id
+        read_header(bytes(row.raw)),
+        row.app_ack_code,
+        problem=app_ack_problem(row.app_ack_code, row.reason),
+        now=timezone.now(),
+        control_id=control_id,
     )
     sock.sendall(framing.frame(payload))
     if not _committed(_read_reply(sock), control_id):

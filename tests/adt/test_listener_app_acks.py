@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from smartapp.adt import process
+from smartapp.adt import outcomes, process
 from smartapp.adt.app_acks import AppAckReport, app_acks_send
 from smartapp.adt.models import InboundMessage
 from smartapp.adt.process import ProcessReport
@@ -107,11 +107,12 @@ def return_address(tmp_path, settings):
     return configure
 
 
-def stored_with_app_ack(control_id: str, code: str = "AA") -> InboundMessage:
+def stored_with_app_ack(control_id: str, code: str = "AA", reason: str = "") -> InboundMessage:
     with listening() as listener, MllpClient(listener.address) as client:
         client.send(adt(control_id, accept_ack="AL", app_ack="AL"))
         assert ack_fields(client.receive())["code"] == "CA"
-    InboundMessage.objects.filter(control_id=control_id).update(app_ack_code=code)  # processing decided
+    decided = InboundMessage.objects.filter(control_id=control_id)
+    decided.update(app_ack_code=code, reason=reason)  # processing decided
     return InboundMessage.objects.get(control_id=control_id)
 
 
@@ -204,3 +205,32 @@ def test_production_sends_no_application_ack_in_plain_tcp(return_address, settin
 
     assert app_acks_send() == AppAckReport(unsent=1)
     assert engine.received == [] and InboundMessage.objects.get().app_ack_sent_at is None
+
+
+@pytest.mark.parametrize(
+    ("code", "reason", "error", "location"),
+    [
+        ("AE", "no_match", "204", "PID^1^3"),
+        ("AE", "several_matches", "204", "PID^1^3"),
+        ("AE", "no_identifier", "101", "PID^1^3"),
+        ("AE", "ehr_refused", "207", ""),
+        ("AR", "not_production", "103", "MSH^1^11"),
+        ("AR", "no_visit_number", "101", "PV1^1^19"),
+        ("AA", "", "", ""),
+    ],
+)
+def test_an_application_ae_or_ar_says_why_in_an_err_segment_of_fixed_words(
+    return_address, code, reason, error, location
+):
+    engine = FakeEngine()
+    return_address(f"127.0.0.1:{engine.port}")
+    stored_with_app_ack("C1", code, reason)
+
+    assert app_acks_send() == AppAckReport(sent=1)
+    [sent] = engine.received
+    fields = ack_fields(sent)
+    assert (fields["code"], fields["error"], fields["location"]) == (code, error, location)
+    segments = {segment.split("|")[0]: segment.split("|") for segment in sent.decode().split("\r") if segment}
+    assert list(segments) == (["MSH", "MSA", "ERR"] if error else ["MSH", "MSA"])
+    if error:
+        assert segments["ERR"][8] == outcomes.app_ack_problem(code, reason).text  # ERR-8, fixed words
