@@ -23,7 +23,7 @@ from .contents import (
     Header,
     PatientIdentifier,
 )
-from .matching import match_record, search_keys
+from .matching import MATCHED, SEVERAL, match_record, replaced_by, search_answer, search_keys
 from .models import PARKED, PENDING, InboundMessage
 from .outcomes import reason_words
 from .parse import Unparseable, parse_message
@@ -135,7 +135,8 @@ def mrn_link(message: InboundMessage, *, mrn: str) -> Linked:
     """Link `message`'s patient to the one Patient the EHR has with this MRN: searched as
     `Patient?identifier=<system>|<mrn>`, the system mapped (`[adt.identifier_systems]`) from the
     authority of the message's MR identifier, else of its first mapped one. None or several: LinkRefused;
-    EhrUnavailable and SyncNotPossible propagate. Nothing is recorded unless exactly one is found."""
+    EhrUnavailable and SyncNotPossible propagate. Nothing is recorded unless exactly one is found (or
+    several that stand for one: a merged-away record and its survivor, matching.search_answer)."""
     mrn = mrn.strip()
     if not mrn or len(mrn) > MAX_MRN:
         raise LinkRefused(*NO_MRN)
@@ -147,15 +148,15 @@ def mrn_link(message: InboundMessage, *, mrn: str) -> Linked:
         found = sync_client(config, max_pages=1).search("Patient", [("identifier", key)], max_pages=1)
     except (EhrBadResponse, EhrForbidden) as error:
         raise LinkRefused(*MRN_SEARCH_REFUSED) from error
-    ids = sorted({r.get("id") for r in found.matches if _is_patient(r)})
-    if len(ids) != 1:
-        raise LinkRefused(*(SEVERAL_WITH_MRN if ids else NO_PATIENT_WITH_MRN))
-    return _link(message, identifier=keys[0], patient_id=ids[0])
+    answer = search_answer(key, found.matches)  # a merged-away record stands for its survivor
+    if answer.outcome != MATCHED:
+        raise LinkRefused(*(SEVERAL_WITH_MRN if answer.outcome == SEVERAL else NO_PATIENT_WITH_MRN))
+    return _link(message, identifier=keys[0], patient_id=answer.patient_ref.partition("/")[2])
 
 
 def patient_link(message: InboundMessage, *, patient_id: str) -> Linked:
-    """Link `message`'s patient to Patient `patient_id`, after reading that Patient at the EHR
-    (EhrUnavailable and SyncNotPossible propagate)."""
+    """Link `message`'s patient to Patient `patient_id`, after reading that Patient at the EHR, or to the
+    Patient that replaced it when it was merged away (EhrUnavailable and SyncNotPossible propagate)."""
     patient_id = patient_id.strip()
     if not is_fhir_id(patient_id):
         raise LinkRefused(*NOT_A_PATIENT_ID)
@@ -164,7 +165,8 @@ def patient_link(message: InboundMessage, *, patient_id: str) -> Linked:
         found = sync_client(config, max_pages=1).read("Patient", patient_id)
     except (EhrBadResponse, EhrForbidden) as error:
         raise LinkRefused(*NO_PATIENT_WITH_ID) from error
-    return _link(message, identifier=keys[0], patient_id=found["id"])
+    survivor = replaced_by(found)  # the id of a merged-away record: linked to the record that replaced it
+    return _link(message, identifier=keys[0], patient_id=survivor.partition("/")[2] or found["id"])
 
 
 def resolved(connections, pk: int) -> Resolved | None:
@@ -213,10 +215,6 @@ def _mrn_authority(identifiers: tuple[PatientIdentifier, ...], systems: dict[str
     mapped = [cx for cx in identifiers if cx.authority in systems]
     records = [cx for cx in mapped if cx.type_code.upper() == MEDICAL_RECORD]
     return (records or mapped)[0].authority if mapped else ""
-
-
-def _is_patient(resource: dict) -> bool:
-    return resource.get("resourceType") == "Patient" and is_fhir_id(resource.get("id"))
 
 
 def _visit_ids(message: InboundMessage, *, every_status: bool = False) -> list[int]:

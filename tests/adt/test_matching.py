@@ -18,10 +18,12 @@ OTHER = PatientIdentifier("999", "SSA", "SS")
 
 
 class FakeEhr:
-    """Answers Patient?identifier=... from a table; records what was searched."""
+    """Answers Patient?identifier=... from a table, each Patient with its `link` entries from `links`
+    (Patient id -> list of links) when given; records what was searched."""
 
-    def __init__(self, answers=None, error=None):
+    def __init__(self, answers=None, error=None, links=None):
         self.answers, self.error, self.searched = answers or {}, error, []
+        self.links = links or {}
 
     def search(self, resource_type, params, *, max_pages=None):
         assert resource_type == "Patient" and max_pages == 1
@@ -29,14 +31,17 @@ class FakeEhr:
         if self.error:
             raise self.error
         ids = self.answers.get(dict(params)["identifier"], [])
-        matches = [{"resourceType": "Patient", "id": i} for i in ids]
+        matches = [{"resourceType": "Patient", "id": i} | self._linked(i) for i in ids]
         return SearchResult(matches=matches, included=[], withheld=[], truncated=False, requests=1)
+
+    def _linked(self, patient_id):
+        return {"link": self.links[patient_id]} if patient_id in self.links else {}
 
     def read(self, resource_type, resource_id):
         known = {i for ids in self.answers.values() for i in ids} | set(self.answers.get("read", []))
         if resource_type != "Patient" or resource_id not in known:
             raise EhrBadResponse("The EHR has no such record.")
-        return {"resourceType": "Patient", "id": resource_id}
+        return {"resourceType": "Patient", "id": resource_id} | self._linked(resource_id)
 
 
 @pytest.fixture

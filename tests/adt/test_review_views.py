@@ -230,3 +230,23 @@ def test_the_actions_need_a_csrf_token(parked):
     dashboard.signed_in(strict)
     assert strict.post(f"{PAGE}{parked[0].pk}/match/").status_code == 403
     assert strict.post(f"{PAGE}{parked[0].pk}/link/", {"mrn": "SBX-7"}).status_code == 403
+
+
+REPLACED_BY_P8 = [{"other": {"reference": "Patient/p-8"}, "type": "replaced-by"}]
+
+
+@pytest.mark.parametrize("found", [["p-7"], ["p-7", "p-8"]], ids=["merged-away-only", "with-its-survivor"])
+def test_an_mrn_of_a_merged_away_record_links_to_the_patient_that_replaced_it(client, ehr, parked, found):
+    dashboard.signed_in(client)
+    ehr.answers, ehr.links = {CORRECT_KEY: found}, {"p-7": REPLACED_BY_P8}
+    assert _link_by_mrn(client, parked[1]).status_code == 303
+    assert {row.patient_ref for row in InboundMessage.objects.all()} == {"Patient/p-8"}
+    assert PatientMatch.objects.get(outcome="matched").patient_ref == "Patient/p-8"
+
+
+def test_a_fhir_id_of_a_merged_away_record_links_to_the_patient_that_replaced_it(client, ehr, parked):
+    dashboard.signed_in(client)
+    ehr.answers = {"read": ["p-7"]}
+    ehr.links = {"p-7": REPLACED_BY_P8}
+    assert client.post(f"{PAGE}{parked[1].pk}/link/", {"patient_id": "p-7"}).status_code == 303
+    assert Referral.objects.get().patient_ref == "Patient/p-8"
