@@ -6,6 +6,8 @@ itself. A visit is re-derived from ALL its stored messages in (MSH-7, id) order 
 that writes its effect, with the visit's rows locked (PostgreSQL; SQLite's IMMEDIATE transactions
 serialise writers), so that whichever run commits last writes the state of every message stored: arrival
 order, a second run and a redelivery change nothing. docs/adt-processing.md.
+
+Each stored message is parsed once per process, not once per run (parse_cache.py).
 """
 
 import logging
@@ -29,7 +31,7 @@ from .contents import UPDATE, AdtMessage
 from .fold import visit_fold
 from .matching import patient_match
 from .models import IGNORED, PARKED, PENDING, PROCESSED, InboundMessage
-from .parse import Unparseable, parse_message
+from .parse_cache import ParseCache
 from .visits import visit_apply
 
 logger = logging.getLogger(__name__)
@@ -86,7 +88,9 @@ def messages_claim(wanted: Q, *, limit: int, holder: str, now: datetime) -> list
     return list(mine.order_by("message_time", "pk"))
 
 
-# Each stored message parsed once per run (its raw bytes never change), however often its visit is read.
+parse_cache = ParseCache()
+# Within a run, each stored message's parse by row id, however often its visit is read (and whatever the
+# process-wide cache dropped meanwhile).
 Parsed = dict[int, AdtMessage | None]
 
 
@@ -163,7 +167,7 @@ def _retry(rows: list[InboundMessage], *, now: datetime, retry_after: float | No
 
 def _ignore(rows: list[InboundMessage], *, now: datetime, parsed: Parsed) -> set[int]:
     """Mark the rows smartapp does nothing with as ignored, each with its reason; returns their ids."""
-    reasons = {row.pk: _ignore_reason(row, _parsed(row, parsed)) for row in rows}
+    reasons = {row.pk: _ignore_reason(row, _parsed(row.pk, row.raw, parsed)) for row in rows}
     ignored = [row for row in rows if reasons[row.pk]]
     with transaction.atomic():
         for row in ignored:
@@ -231,17 +235,15 @@ def _visit_messages(
         stored = stored.exclude(status=IGNORED)
     if lock:
         stored = stored.select_for_update()
-    pairs = [(row.pk, _parsed(row, parsed)) for row in stored.order_by("pk")]
+    # Only the id and the bytes: a visit's hundreds of rows are not built as model instances each run.
+    pairs = [(pk, _parsed(pk, raw, parsed)) for pk, raw in stored.order_by("pk").values_list("pk", "raw")]
     return [(pk, message) for pk, message in pairs if message is not None and not _test_message(message)]
 
 
-def _parsed(row: InboundMessage, parsed: Parsed) -> AdtMessage | None:
-    if row.pk not in parsed:
-        try:
-            parsed[row.pk] = parse_message(bytes(row.raw))
-        except Unparseable:
-            parsed[row.pk] = None
-    return parsed[row.pk]
+def _parsed(pk: int, raw, parsed: Parsed) -> AdtMessage | None:
+    if pk not in parsed:
+        parsed[pk] = parse_cache.parse(bytes(raw))
+    return parsed[pk]
 
 
 def _ignore_reason(row: InboundMessage, message: AdtMessage | None) -> str:
