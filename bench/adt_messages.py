@@ -15,13 +15,14 @@ FACILITY = "SBXHOSP"  # the shipped launch_configs/sandbox.toml lists it under [
 PATIENTS = 5000  # MRNs cycle through this many synthetic patients
 
 
-_ATTENDING = "D1234^Attending^Robin^Q^^^MD"
+ATTENDING = "D1234^Attending^Robin^Q^^^MD"
 _REFERRING = "D2345^Referring^Sam^^^^MD"
 _CONSULTING = "D3456^Consulting^Kim^^^^MD"
 
 
-def _segments(when: str, admitted: str) -> list[str]:
-    """The message with {control}, {mrn} and {visit} left to fill (HL7 v2.5.1 ADT_A03)."""
+def pv1_segment(*, visit: str, admitted: str, discharged: str) -> str:
+    """A full inpatient PV1 (HL7 v2.5.1): visit number, PV1-44 admitted and PV1-45 discharged ("" while
+    in hospital) as HL7 timestamps."""
     pv1 = ["PV1"] + [""] * 45
     pv1[1:11] = [
         "1",
@@ -30,16 +31,22 @@ def _segments(when: str, admitted: str) -> list[str]:
         "3",
         "",
         "",
-        _ATTENDING,
+        ATTENDING,
         _REFERRING,
         _CONSULTING,
         "MED",
     ]
-    pv1[14], pv1[17], pv1[18], pv1[19], pv1[20] = "1", _ATTENDING, "IP", "{visit}^^^SBX^VN", "SELF"
-    pv1[36], pv1[39], pv1[44], pv1[45] = "01", FACILITY, admitted, when
+    pv1[14], pv1[17], pv1[18], pv1[19], pv1[20] = "1", ATTENDING, "IP", f"{visit}^^^SBX^VN", "SELF"
+    pv1[36], pv1[39], pv1[44], pv1[45] = "01", FACILITY, admitted, discharged
+    return "|".join(pv1)
+
+
+def _segments(when: str, admitted: str) -> list[str]:
+    """The message with {control}, {mrn} and {visit} left to fill (HL7 v2.5.1 ADT_A03)."""
+    pv1 = pv1_segment(visit="{visit}", admitted=admitted, discharged=when)
     return [
         f"MSH|^~\\&|BENCHENGINE|{FACILITY}|SMARTAPP|SMARTAPP|{when}||ADT^A03^ADT_A03|{{control}}|P|2.5.1",
-        f"EVN|A03|{when}|||{_ATTENDING}|{when}",
+        f"EVN|A03|{when}|||{ATTENDING}|{when}",
         "PID|1||{mrn}^^^SBX^MR~{mrn}9^^^SBXLAB^PI||Benchpatient^Alex^Jordan^^^^L|Synthetic^^^^^^M|"
         "19620417|F|||100 Example Street^Apt 4^Springfield^IL^62701^USA^H||^PRN^PH^^1^217^5550100~"
         "^NET^Internet^alex.benchpatient@example.org|^WPN^PH^^1^217^5550199|eng|M|NON|{visit}^^^SBX^AN|||"
@@ -47,9 +54,9 @@ def _segments(when: str, admitted: str) -> list[str]:
         "PD1|||Sandbox Community Clinic^^1001|D9876^Primary^Pat^^^^MD",
         "NK1|1|Benchpatient^Casey|SPO^Spouse^HL70063|100 Example Street^^Springfield^IL^62701^USA|"
         "^PRN^PH^^1^217^5550101||EC^Emergency Contact^HL70131",
-        "|".join(pv1),
+        pv1,
         f"PV2|||I50.9^Heart failure, unspecified^I10||||||{admitted[:8]}|3|||||||||||||||||||||||||||N",
-        f"DG1|1||I50.9^Heart failure, unspecified^I10||{when}|A|||||||||1|{_ATTENDING}",
+        f"DG1|1||I50.9^Heart failure, unspecified^I10||{when}|A|||||||||1|{ATTENDING}",
         f"DG1|2||E11.9^Type 2 diabetes mellitus without complications^I10||{when}|W",
     ]
 

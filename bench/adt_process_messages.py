@@ -6,12 +6,9 @@ addresses are made up. Built whole for each message: the processing, not the gen
 
 from datetime import datetime, timedelta
 
-from bench.adt_messages import FACILITY
+from bench.adt_messages import ATTENDING, FACILITY, pv1_segment
 
 IDENTIFIER_AUTHORITY = "SBX"  # the shipped sandbox.toml maps it to the sandbox's MRN system
-_ATTENDING = "D1234^Attending^Robin^Q^^^MD"
-_REFERRING = "D2345^Referring^Sam^^^^MD"
-_CONSULTING = "D3456^Consulting^Kim^^^^MD"
 
 
 def _stamp(moment: datetime) -> str:
@@ -19,23 +16,9 @@ def _stamp(moment: datetime) -> str:
 
 
 def _pv1(*, visit: str, admitted: datetime, discharged: datetime | None) -> str:
-    pv1 = ["PV1"] + [""] * 45
-    pv1[1:11] = [
-        "1",
-        "I",
-        "4W^412^B^SBXHOSP^^^^^4 West",
-        "3",
-        "",
-        "",
-        _ATTENDING,
-        _REFERRING,
-        _CONSULTING,
-        "MED",
-    ]
-    pv1[14], pv1[17], pv1[18], pv1[19], pv1[20] = "1", _ATTENDING, "IP", f"{visit}^^^SBX^VN", "SELF"
-    pv1[36], pv1[39], pv1[44] = "01", FACILITY, _stamp(admitted)
-    pv1[45] = _stamp(discharged) if discharged else ""
-    return "|".join(pv1)
+    return pv1_segment(
+        visit=visit, admitted=_stamp(admitted), discharged=_stamp(discharged) if discharged else ""
+    )
 
 
 def adt_message(
@@ -53,7 +36,7 @@ def adt_message(
     stamp = _stamp(when)
     segments = [
         f"MSH|^~\\&|BENCHENGINE|{FACILITY}|SMARTAPP|SMARTAPP|{stamp}||ADT^{event}^ADT_{event}|{control}|P|2.5.1",
-        f"EVN|{event}|{stamp}|||{_ATTENDING}|{stamp}",
+        f"EVN|{event}|{stamp}|||{ATTENDING}|{stamp}",
         f"PID|1||{mrn}^^^{IDENTIFIER_AUTHORITY}^MR~{mrn}9^^^SBXLAB^PI||Benchpatient^Alex^Jordan^^^^L|"
         f"Synthetic^^^^^^M|19620417|F|||100 Example Street^Apt 4^Springfield^IL^62701^USA^H||"
         f"^PRN^PH^^1^217^{phone}~^NET^Internet^alex.benchpatient@example.org|^WPN^PH^^1^217^5550199|eng|M|"
@@ -63,7 +46,7 @@ def adt_message(
         "^PRN^PH^^1^217^5550101||EC^Emergency Contact^HL70131",
         _pv1(visit=visit, admitted=admitted, discharged=when if event == "A03" else None),
         f"PV2|||I50.9^Heart failure, unspecified^I10||||||{admitted:%Y%m%d}|3|||||||||||||||||||||||||||N",
-        f"DG1|1||I50.9^Heart failure, unspecified^I10||{stamp}|A|||||||||1|{_ATTENDING}",
+        f"DG1|1||I50.9^Heart failure, unspecified^I10||{stamp}|A|||||||||1|{ATTENDING}",
         f"DG1|2||E11.9^Type 2 diabetes mellitus without complications^I10||{stamp}|W",
     ]
     return ("\r".join(segments) + "\r").encode()

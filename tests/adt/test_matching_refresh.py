@@ -11,27 +11,17 @@ from django.utils import timezone
 from smartapp.adt import matching
 from smartapp.adt.contents import PatientIdentifier
 from smartapp.adt.models import PatientMatch
-from smartapp.ehr import configs
 from smartapp.ehr.errors import EhrBadResponse, EhrForbidden, EhrUnavailable
 
-from .test_matching import MRN, MRN_SYSTEM, FakeEhr
+# The `ehr` fixture is test_matching's fake EHR, imported: each test's `ehr` argument is that fixture.
+# ruff: noqa: F811
+from .test_matching import MRN, MRN_SYSTEM, ehr, match  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
 MRN_KEY = f"{MRN_SYSTEM}|MRN-1"
 SYN = PatientIdentifier("SYN-9", "SYNHOSP", "PI")
 SYN_KEY = "http://hospital.smarthealthit.org|SYN-9"
-
-
-@pytest.fixture
-def ehr(monkeypatch):
-    fake = FakeEhr()
-    monkeypatch.setattr(matching, "sync_client", lambda config, max_pages: fake)
-    return fake
-
-
-def match(*identifiers):
-    return matching.patient_match(config=configs.by_name("sandbox"), identifiers=identifiers)
 
 
 def aged(seconds, identifier=MRN_KEY):
@@ -158,7 +148,7 @@ def test_a_stale_match_moves_to_the_next_identifier_when_its_own_finds_no_one(eh
     ids=["relative", "absolute", "versioned"],
 )
 @pytest.mark.parametrize("active", [False, True], ids=["inactive", "still_active"])
-def test_areplaced_by_link_is_followed_to_the_survivor(ehr, reference, active):
+def test_a_replaced_by_link_is_followed_to_the_survivor(ehr, reference, active):
     ehr.answers = {MRN_KEY: ["p-1"]}
     ehr.links = {"p-1": [{"other": {"reference": reference}, "type": "replaced-by"}]}
     assert match(MRN) == matching.Match(patient_ref="Patient/p-2")
@@ -166,7 +156,7 @@ def test_areplaced_by_link_is_followed_to_the_survivor(ehr, reference, active):
     assert (row.patient_ref, row.candidates) == ("Patient/p-2", 1)
 
 
-def test_only_one_hop_ofreplaced_by_is_followed(ehr):
+def test_only_one_hop_of_replaced_by_is_followed(ehr):
     ehr.answers = {MRN_KEY: ["p-1"]}
     ehr.links = {
         "p-1": [{"other": {"reference": "Patient/p-2"}, "type": "replaced-by"}],
@@ -195,7 +185,7 @@ def test_other_link_types_are_not_followed(ehr, link_type):
     ],
     ids=["related_person", "bad_id", "contained", "urn_uuid", "conditional", "no_reference", "not_an_object"],
 )
-def test_areplaced_by_link_to_anything_but_a_patient_id_is_ignored(ehr, other):
+def test_a_replaced_by_link_to_anything_but_a_patient_id_is_ignored(ehr, other):
     ehr.answers = {MRN_KEY: ["p-1"]}
     ehr.links = {"p-1": [{"other": other, "type": "replaced-by"}]}
     assert match(MRN) == matching.Match(patient_ref="Patient/p-1")
