@@ -20,7 +20,8 @@ from collections import OrderedDict
 from django.conf import settings
 
 from .contents import AdtMessage
-from .parse import Unparseable, parse_message
+from .parse import Unparseable
+from .zones import parse_in_zone
 
 CACHE_ENTRIES, CACHE_RAW_BYTES = 4096, 8 * 1024 * 1024  # the bounds (docstring)
 
@@ -38,14 +39,16 @@ class ParseCache:
     def __len__(self) -> int:
         return len(self._items)
 
-    def parse(self, raw: bytes) -> AdtMessage | None:
-        # A time without an offset is read in TIME_ZONE (v2_time.py): part of what the parse depends on.
-        key = (settings.TIME_ZONE, hashlib.blake2b(raw, digest_size=16).digest())
+    def parse(self, raw: bytes, *, zone: str = "") -> AdtMessage | None:
+        """The parse of `raw`, its offset-less times read in `zone` (the feed's, zones.feed_zone; "" for
+        settings.TIME_ZONE): the zone is part of what the parse depends on, so part of the key."""
+        zone = zone or settings.TIME_ZONE
+        key = (zone, hashlib.blake2b(raw, digest_size=16).digest())
         with self._lock:
             if (kept := self._items.get(key)) is not None:
                 self._items.move_to_end(key)
                 return kept[1]
-        message = _parse_or_none(raw)
+        message = _parse_or_none(raw, zone)
         if self.entries > 0 and len(raw) <= self.raw_bytes:
             self._keep(key, len(raw), message)
         return message
@@ -58,8 +61,8 @@ class ParseCache:
                 self._size -= self._items.popitem(last=False)[1][0]
 
 
-def _parse_or_none(raw: bytes) -> AdtMessage | None:
+def _parse_or_none(raw: bytes, zone: str) -> AdtMessage | None:
     try:
-        return parse_message(raw)
+        return parse_in_zone(raw, zone)
     except Unparseable:
         return None

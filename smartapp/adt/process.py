@@ -33,6 +33,7 @@ from .matching import patient_match
 from .models import IGNORED, PARKED, PENDING, PROCESSED, InboundMessage
 from .parse_cache import ParseCache
 from .visits import visit_apply
+from .zones import feed_zone
 
 logger = logging.getLogger(__name__)
 
@@ -167,7 +168,8 @@ def _retry(rows: list[InboundMessage], *, now: datetime, retry_after: float | No
 
 def _ignore(rows: list[InboundMessage], *, now: datetime, parsed: Parsed) -> set[int]:
     """Mark the rows smartapp does nothing with as ignored, each with its reason; returns their ids."""
-    reasons = {row.pk: _ignore_reason(row, _parsed(row.pk, row.raw, parsed)) for row in rows}
+    zone = feed_zone(rows[0].connection) if rows else ""
+    reasons = {row.pk: _ignore_reason(row, _parsed(row.pk, row.raw, parsed, zone)) for row in rows}
     ignored = [row for row in rows if reasons[row.pk]]
     with transaction.atomic():
         for row in ignored:
@@ -236,13 +238,14 @@ def _visit_messages(
     if lock:
         stored = stored.select_for_update()
     # Only the id and the bytes: a visit's hundreds of rows are not built as model instances each run.
-    pairs = [(pk, _parsed(pk, raw, parsed)) for pk, raw in stored.order_by("pk").values_list("pk", "raw")]
+    zone, rows_read = feed_zone(first.connection), stored.order_by("pk").values_list("pk", "raw")
+    pairs = [(pk, _parsed(pk, raw, parsed, zone)) for pk, raw in rows_read]
     return [(pk, message) for pk, message in pairs if message is not None and not _test_message(message)]
 
 
-def _parsed(pk: int, raw, parsed: Parsed) -> AdtMessage | None:
+def _parsed(pk: int, raw, parsed: Parsed, zone: str) -> AdtMessage | None:
     if pk not in parsed:
-        parsed[pk] = parse_cache.parse(bytes(raw))
+        parsed[pk] = parse_cache.parse(bytes(raw), zone=zone)
     return parsed[pk]
 
 

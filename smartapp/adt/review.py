@@ -26,8 +26,9 @@ from .contents import (
 from .matching import MATCHED, SEVERAL, match_record, replaced_by, search_answer, search_keys
 from .models import PARKED, PENDING, InboundMessage
 from .outcomes import reason_words
-from .parse import Unparseable, parse_message
+from .parse import Unparseable
 from .process import ProcessReport, adt_reprocess
+from .zones import feed_zone, parse_in_zone
 
 PAGE_SIZE = 50  # messages a page, as the worklist's
 MAX_MRN = 64
@@ -262,6 +263,6 @@ def _day(birth_date: str) -> date | None:
 
 def _parsed(row: InboundMessage) -> AdtMessage:
     try:
-        return parse_message(bytes(row.raw))
+        return parse_in_zone(bytes(row.raw), feed_zone(row.connection))
     except Unparseable as error:
         return AdtMessage(header=error.header or Header())

@@ -16,7 +16,8 @@ _BIRTH_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 
 def parse_dtm(value: str) -> datetime | None:
     """An aware datetime from a DTM, or None when empty or unreadable. Missing parts default to their start
-    (January, the 1st, midnight); without an offset the time is local to settings.TIME_ZONE."""
+    (January, the 1st, midnight); without an offset the time is local to the current zone: the registration's
+    `[adt] time_zone` where the caller activated it (zones.py), else settings.TIME_ZONE."""
     found = _DTM.fullmatch(value.strip())
     if not found:
         return None
@@ -34,7 +35,7 @@ def parse_dtm(value: str) -> datetime | None:
     except ValueError:
         return None
     if parts["offset"] is None:
-        return django_timezone.make_aware(local, django_timezone.get_default_timezone())
+        return django_timezone.make_aware(local, django_timezone.get_current_timezone())
     zone = _offset_zone(parts["offset"])
     return local.replace(tzinfo=zone) if zone else None
 

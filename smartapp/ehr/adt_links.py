@@ -5,6 +5,7 @@
 facilities = ["GENHOSP"]    # MSH-4 (sending facility) values this EHR's interface engine sends as
 visit_system = "urn:oid:1.2.3.4.5"   # Encounter.identifier system holding PV1-19 (the visit number)
 return_address = "127.0.0.1:2576"    # host:port for enhanced-mode application ACKs ("" = none)
+time_zone = "America/Chicago"        # the zone of times the engine sends without an offset ("" = TIME_ZONE)
 
 [adt.identifier_systems]            # PID-3 assigning authority (CX-4 namespace) -> FHIR Identifier.system
 GENHOSP = "urn:oid:1.2.3.4.6"
@@ -14,10 +15,11 @@ A facility names exactly one registration (checked across files in configs.py).
 
 import re
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from smartapp.ehr.config_hosts import host_problem, split_host_port
 
-_FIELDS = frozenset(["facilities", "visit_system", "identifier_systems", "return_address"])
+_FIELDS = frozenset(["facilities", "visit_system", "identifier_systems", "return_address", "time_zone"])
 _FACILITY = re.compile(r"[^\s|^~\\&]{1,64}")  # an HD namespace id: no v2 delimiter, no space
 
 
@@ -29,6 +31,9 @@ class AdtLink:
     visit_system: str = ""  # "" = an Encounter.identifier typed VN (v2-0203) holds the visit number
     identifier_systems: dict[str, str] = field(default_factory=dict)  # CX-4 namespace -> Identifier.system
     return_address: str = ""  # "host:port" of the engine's listener for application ACKs
+    # The IANA zone of MSH-7, EVN-2, PV1-44/45 sent without an offset (a hospital's local time); "" means
+    # settings.TIME_ZONE. Several hospitals in other zones can then share one smartapp.
+    time_zone: str = ""
 
 
 class AdtLinkInvalid(ValueError):
@@ -59,7 +64,18 @@ def adt_link(table: object, *, loopback_ok: bool) -> AdtLink | None:
         visit_system=visit_system,
         identifier_systems=dict(systems),
         return_address=_return_address(table.get("return_address", ""), loopback_ok=loopback_ok),
+        time_zone=_time_zone(table.get("time_zone", "")),
     )
+
+
+def _time_zone(value: object) -> str:
+    if value == "":
+        return ""
+    try:
+        ZoneInfo(value)  # type: ignore[arg-type]
+    except (ZoneInfoNotFoundError, TypeError, ValueError):
+        raise AdtLinkInvalid('`[adt] time_zone` must be an IANA zone name, e.g. "America/Chicago"') from None
+    return value  # type: ignore[return-value]
 
 
 def _return_address(value: object, *, loopback_ok: bool) -> str:

@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 from django.db import connection, transaction
 
-from smartapp.adt import parse_cache, process
+from smartapp.adt import process, zones
 from smartapp.adt.models import PROCESSED, InboundMessage
 from smartapp.adt.parse import parse_message
 from smartapp.adt.parse_cache import ParseCache
@@ -29,7 +29,7 @@ def parses(monkeypatch) -> list[bytes]:
         return parse_message(raw_bytes)
 
     monkeypatch.setattr(process, "parse_cache", ParseCache())
-    monkeypatch.setattr(parse_cache, "parse_message", counted)
+    monkeypatch.setattr(zones, "parse_message", counted)
     return calls
 
 

@@ -1,0 +1,81 @@
+"""A feed's local times: HL7 v2 times sent without an offset are read in the registration's `[adt]
+time_zone` (zones.py), else TIME_ZONE; the parse cache keeps each zone's parse apart."""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from smartapp.adt import process
+from smartapp.adt.parse_cache import ParseCache
+from smartapp.adt.zones import feed_zone, parse_in_zone
+from smartapp.referrals.models import Referral
+
+from .hl7_messages import START, raw, store
+from .test_process import ehr  # noqa: F401  the fake EHR fixture
+from .test_process import process as process_due
+
+pytestmark = pytest.mark.django_db
+
+SANDBOX_TOML = Path(__file__).resolve().parents[2] / "launch_configs" / "sandbox.toml"
+AUCKLAND = "Pacific/Auckland"
+
+
+@pytest.fixture
+def feed_in(tmp_path, settings, monkeypatch):
+    """Set the sandbox registration's `[adt] time_zone`; a fresh process-wide parse cache."""
+    monkeypatch.setattr(process, "parse_cache", ParseCache())
+
+    def configure(zone: str) -> None:
+        text = SANDBOX_TOML.read_text().replace("[adt]\n", f'[adt]\ntime_zone = "{zone}"\n', 1)
+        (tmp_path / "sandbox.toml").write_text(text)
+        settings.LAUNCH_CONFIGS_DIR = str(tmp_path)
+
+    return configure
+
+
+def local(message: bytes) -> bytes:
+    """The message with its times sent without an offset, as many engines send them."""
+    return message.replace(b"+0000", b"")
+
+
+def test_a_registration_names_its_feeds_zone_else_the_apps(feed_in, settings):
+    settings.TIME_ZONE = "UTC"
+    assert feed_zone("sandbox") == "UTC"
+    feed_in(AUCKLAND)
+    assert feed_zone("sandbox") == AUCKLAND
+    assert feed_zone("no-such-registration") == "UTC"
+
+
+def test_a_time_without_an_offset_is_the_hospitals_wall_clock(settings):
+    settings.TIME_ZONE = "UTC"
+    message = local(raw("A03", 0, discharged="20260115080000"))
+    in_auckland = parse_in_zone(message, AUCKLAND)  # UTC+13 in January (daylight time)
+    assert in_auckland.discharged_at == datetime(2026, 1, 14, 19, 0, tzinfo=UTC)
+    assert in_auckland.header.message_time == START.replace(tzinfo=ZoneInfo(AUCKLAND))  # START's clock there
+    assert parse_in_zone(message, "UTC").discharged_at == datetime(2026, 1, 15, 8, 0, tzinfo=UTC)
+    with_offset = raw("A03", 0, discharged="20260115080000+0000")
+    assert parse_in_zone(with_offset, AUCKLAND).discharged_at == datetime(2026, 1, 15, 8, 0, tzinfo=UTC)
+
+
+def test_the_parse_cache_keeps_each_zones_parse_apart(settings):
+    settings.TIME_ZONE = "UTC"
+    cache, message = ParseCache(), local(raw("A03", 0, discharged="20260115080000"))
+    assert cache.parse(message, zone=AUCKLAND).discharged_at == datetime(2026, 1, 14, 19, 0, tzinfo=UTC)
+    assert cache.parse(message).discharged_at == datetime(2026, 1, 15, 8, 0, tzinfo=UTC)
+    assert len(cache) == 2
+
+
+@pytest.mark.parametrize(("zone", "state"), [(AUCKLAND, "cancelled"), ("UTC", "finished")])
+def test_the_feeds_zone_decides_the_order_of_its_messages(ehr, feed_in, settings, zone, state):  # noqa: F811
+    # The discharge is sent in Auckland's wall-clock time: START's clock there, 12 or 13 hours before START
+    # in UTC. The cancel, with an offset, 5 hours before START in UTC: after the discharge read in
+    # Auckland's zone, before it if the discharge were read in UTC.
+    settings.TIME_ZONE = "UTC"
+    feed_in(zone)
+    assert START.astimezone(ZoneInfo(AUCKLAND)).utcoffset() >= timedelta(hours=12)  # more than 5 ahead
+    store(raw("A01", -24 * 60), local(raw("A03", 0)), raw("A13", -5 * 60))
+    assert process_due().processed == 3
+    row = Referral.objects.get(kind="discharge")
+    assert row.request_status == state
