@@ -31,7 +31,8 @@ def test_a_whole_table_is_read_as_written():
 
 def test_the_defaults_of_a_table_naming_only_its_facilities():
     link = adt_link({"facilities": ["GENHOSP"]}, loopback_ok=False)
-    assert (link.visit_system, link.identifier_systems, link.return_address, link.time_zone) == ("", {}, "", "")
+    defaults = (link.visit_system, link.identifier_systems, link.return_address, link.time_zone)
+    assert defaults == ("", {}, "", "")
 
 
 @pytest.mark.parametrize(
