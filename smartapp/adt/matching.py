@@ -28,6 +28,7 @@ credentials) uses the recorded match and records nothing: a refresh never delays
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils import timezone
@@ -38,7 +39,7 @@ from smartapp.ehr.ids import is_fhir_id
 from smartapp.ehr.profiles import profile_for
 from smartapp.ehr.profiles.validity import query_problem
 from smartapp.referrals.credentials import SyncNotPossible, sync_client
-from smartapp.referrals.elements import code, dicts, reference_key
+from smartapp.referrals.elements import code, dicts, reference_key, text
 
 from .contents import PatientIdentifier
 from .models import PatientMatch
@@ -109,7 +110,7 @@ def patient_match(*, config: LaunchConfig, identifiers: tuple[PatientIdentifier,
         client = sync_client(config, max_pages=1)
     except SyncNotPossible:
         return Match(reason=NO_CREDENTIALS)
-    return _search_each(config.name, client, keys)
+    return _search_each(config, client, keys)
 
 
 def match_record(
@@ -156,7 +157,7 @@ def _refreshed(config: LaunchConfig, keys: list[str], recorded: PatientMatch) ->
     if _refusal(config):
         return kept
     try:
-        answers = list(_answers(sync_client(config, max_pages=1), keys))
+        answers = list(_answers(sync_client(config, max_pages=1), keys, base=config.issuer))
     except (SyncNotPossible, EhrUnavailable, *REFUSED):
         return kept
     if answers[-1].outcome != MATCHED:
@@ -174,11 +175,11 @@ def _refusal(config: LaunchConfig) -> str:
     return SEARCH_REFUSED if query_problem(profile_for(config).rules, "Patient", params) else ""
 
 
-def _search_each(connection: str, client, keys: list[str]) -> Match:
+def _search_each(config: LaunchConfig, client, keys: list[str]) -> Match:
     outcomes = []
     try:
-        for answer in _answers(client, keys):
-            _answer_record(connection, answer)
+        for answer in _answers(client, keys, base=config.issuer):
+            _answer_record(config.name, answer)
             outcomes.append(answer.outcome)
             if answer.outcome == MATCHED:
                 return Match(patient_ref=answer.patient_ref)
@@ -187,37 +188,51 @@ def _search_each(connection: str, client, keys: list[str]) -> Match:
     return Match(reason=SEVERAL_MATCHES if SEVERAL in outcomes else NO_MATCH)
 
 
-def _answers(client, keys: list[str]):
+def _answers(client, keys: list[str], *, base: str):
     """Each key's answer in order, up to the first that names one Patient. The client's errors propagate."""
     for key in keys:
         found = client.search("Patient", [("identifier", key)], max_pages=1).matches
-        answer = search_answer(key, found)
+        answer = search_answer(key, found, base=base)
         yield answer
         if answer.outcome == MATCHED:
             return
 
 
-def search_answer(key: str, found: list[dict]) -> SearchAnswer:
+def search_answer(key: str, found: list[dict], *, base: str) -> SearchAnswer:
     """One Patient found is a match, and so are several that all stand for one: an EHR that leaves the MRN
     on the merged-away record finds it with its survivor (or finds two merged into a third)."""
     patients = {r["id"]: r for r in found if r.get("resourceType") == "Patient" and is_fhir_id(r.get("id"))}
     if not patients:
         return SearchAnswer(key, NONE)
-    stands_for = {replaced_by(patient) or f"Patient/{pid}" for pid, patient in patients.items()}
+    stands_for = {replaced_by(patient, base) or f"Patient/{pid}" for pid, patient in patients.items()}
     if len(stands_for) != 1:
         return SearchAnswer(key, SEVERAL, candidates=len(patients))
-    merged = any(replaced_by(patient) for patient in patients.values())
+    merged = any(replaced_by(patient, base) for patient in patients.values())
     return SearchAnswer(key, MATCHED, stands_for.pop(), candidates=len(patients), merged=merged)
 
 
-def replaced_by(patient: dict) -> str:
-    """ "Patient/<id>" of the Patient's first replaced-by link (relative or absolute), else "": one hop,
-    https://hl7.org/fhir/R4/valueset-link-type.html. A link to anything but a Patient id is ignored."""
+def replaced_by(patient: dict, base: str) -> str:
+    """ "Patient/<id>" of the Patient's first replaced-by link, else "": one hop,
+    https://hl7.org/fhir/R4/valueset-link-type.html. Only a Patient of this EHR: a relative reference, or
+    an absolute one under its FHIR `base`. An absolute link to another server (a master patient index's
+    record elsewhere) names an id that may be another person here, so it is not followed."""
     for link in dicts(patient.get("link")):
         target = reference_key(link.get("other"))
-        if code(link.get("type")) == "replaced-by" and target.startswith("Patient/"):
+        if code(link.get("type")) != "replaced-by" or not target.startswith("Patient/"):
+            continue
+        if _on_this_server(text(link["other"].get("reference"), 1000), base):
             return target
     return ""
+
+
+def _on_this_server(reference: str, base: str) -> bool:
+    """A relative reference, or an absolute one whose base (before "<Type>/<id>") is `base`."""
+    if "://" not in reference:
+        return True
+    found, expected = urlsplit(reference.split("/_history/")[0].rstrip("/")), urlsplit(base.rstrip("/"))
+    origin = (found.scheme.lower(), found.netloc.lower())
+    same_origin = origin == (expected.scheme.lower(), expected.netloc.lower())
+    return bool(base) and same_origin and found.path.rsplit("/", 2)[0] == expected.path
 
 
 def _answer_record(connection: str, answer: SearchAnswer) -> None:

@@ -149,7 +149,7 @@ def mrn_link(message: InboundMessage, *, mrn: str) -> Linked:
         found = sync_client(config, max_pages=1).search("Patient", [("identifier", key)], max_pages=1)
     except (EhrBadResponse, EhrForbidden) as error:
         raise LinkRefused(*MRN_SEARCH_REFUSED) from error
-    answer = search_answer(key, found.matches)  # a merged-away record stands for its survivor
+    answer = search_answer(key, found.matches, base=config.issuer)  # a merged-away record: its survivor
     if answer.outcome != MATCHED:
         raise LinkRefused(*(SEVERAL_WITH_MRN if answer.outcome == SEVERAL else NO_PATIENT_WITH_MRN))
     return _link(message, identifier=keys[0], patient_id=answer.patient_ref.partition("/")[2])
@@ -166,7 +166,7 @@ def patient_link(message: InboundMessage, *, patient_id: str) -> Linked:
         found = sync_client(config, max_pages=1).read("Patient", patient_id)
     except (EhrBadResponse, EhrForbidden) as error:
         raise LinkRefused(*NO_PATIENT_WITH_ID) from error
-    survivor = replaced_by(found)  # the id of a merged-away record: linked to the record that replaced it
+    survivor = replaced_by(found, config.issuer)  # a merged-away record: linked to its survivor
     return _link(message, identifier=keys[0], patient_id=survivor.partition("/")[2] or found["id"])
 
 

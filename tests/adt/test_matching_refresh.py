@@ -144,8 +144,13 @@ def test_a_stale_match_moves_to_the_next_identifier_when_its_own_finds_no_one(eh
 
 @pytest.mark.parametrize(
     "reference",
-    ["Patient/p-2", "https://ehr.example/fhir/R4/Patient/p-2", "Patient/p-2/_history/3"],
-    ids=["relative", "absolute", "versioned"],
+    [
+        "Patient/p-2",
+        "http://127.0.0.1:8000/sandbox/fhir/Patient/p-2",  # the sandbox registration's FHIR base
+        "HTTP://127.0.0.1:8000/sandbox/fhir/Patient/p-2/_history/3",
+        "Patient/p-2/_history/3",
+    ],
+    ids=["relative", "absolute-this-ehr", "absolute-versioned", "versioned"],
 )
 @pytest.mark.parametrize("active", [False, True], ids=["inactive", "still_active"])
 def test_a_replaced_by_link_is_followed_to_the_survivor(ehr, reference, active):
@@ -226,3 +231,19 @@ def test_several_patients_found_match_only_when_they_all_stand_for_one(ehr, foun
     row = PatientMatch.objects.get()
     assert (row.outcome, row.patient_ref, row.candidates) == (
         ("matched" if expected else "several"), expected, len(found))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        "https://mpi.other.example/fhir/Patient/p-2",  # another server: p-2 there is not p-2 here
+        "http://127.0.0.1:8001/sandbox/fhir/Patient/p-2",  # another port
+        "http://127.0.0.1:8000/other/fhir/Patient/p-2",  # another base on the same host
+        "http://127.0.0.1:8000/sandbox/fhir/x/Patient/p-2",
+    ],
+    ids=["other-server", "other-port", "other-base", "deeper-path"],
+)
+def test_a_replaced_by_link_to_another_server_is_not_followed(ehr, reference):
+    ehr.answers = {MRN_KEY: ["p-1"]}
+    ehr.links = {"p-1": [{"other": {"reference": reference}, "type": "replaced-by"}]}
+    assert match(MRN) == matching.Match(patient_ref="Patient/p-1")
