@@ -7,16 +7,17 @@ row the FHIR sync already made for the visit (same connection and visit number) 
 second one added; the newer source wins: the ADT version is the newest MSH-7 folded (with the number of
 messages folded as its version id, so that a late message with an older MSH-7 still makes a newer
 version), compared with the row's meta.lastUpdated by the same rule as any other update (verdict).
-The patient's facts (name, MRN, birth date, phone) have a clock of their own, Referral.patient_facts_at:
-the messages write them only over facts describing an earlier moment than the visit's newest MSH-7, so
-that a late resend, or a parked message linked days later, never undoes a FHIR read made since.
+The patient's facts (name, MRN, birth date, phone) have a clock of their own, Referral.patient_facts_at,
+per patient (its newest stamp): the messages write them only when newer than every fact the patient's
+items hold, so that a late resend, or a parked message linked days later, never undoes a FHIR read made
+since, and a new item of the patient shows the same facts as the others.
 """
 
 from collections import defaultdict
 from dataclasses import replace
 from datetime import date, datetime
 
-from django.db.models import Q
+from django.db.models import Max
 
 from smartapp.referrals import mappers
 from smartapp.referrals.facts import ADT_VISIT_PREFIX, DISCHARGE, ENCOUNTER, Version
@@ -26,11 +27,14 @@ from smartapp.referrals.patient_facts import birth_date
 from smartapp.referrals.recompute import states_recompute
 from smartapp.referrals.relink import derived_relink
 from smartapp.referrals.store_evidence import evidence_upsert
+from smartapp.referrals.store_names import REFERRAL_PATIENT_FIELDS
 from smartapp.referrals.store_referrals import referrals_upsert
 from smartapp.referrals.tracking import horizon_apply
 
 from .encounter import encounter_resource
 from .fold import Visit
+
+FACT_COLUMNS = list(REFERRAL_PATIENT_FIELDS)  # name, MRN, birth date, phone
 
 
 def visit_apply(*, connection: str, visit: Visit, patient_ref: str, today: date, rules: Rules) -> int | None:
@@ -49,9 +53,12 @@ def visit_apply(*, connection: str, visit: Visit, patient_ref: str, today: date,
 
 
 def patient_facts_update(*, connection: str, patient_ref: str, visit: Visit) -> int:
-    """Give the patient's stored items the name, MRN, birth date and phone the messages last sent (A08).
-    Only what the messages say: a field they leave empty keeps its stored value. Only on the items whose
-    facts are older than the visit's newest MSH-7 (one conditional UPDATE), stamped with it."""
+    """Give the patient's stored items the name, MRN, birth date and phone the messages last sent (A08), when
+    they are the newest the patient has: its clock is the latest stamp on any of its items (a FHIR read
+    stamps them all). Newer messages write every item, stamped with their newest MSH-7; older ones (or
+    ones without MSH-7, once anything is stamped) write nothing, and an item never stamped (a new one) takes
+    the facts of the patient's newest item instead, so one patient never shows two names or phones.
+    Only what the messages say: a field they leave empty keeps its stored value."""
     patient = visit.patient
     mrn = next((cx.value for cx in patient.identifiers if cx.type_code.upper() == "MR"), "")
     values = {
@@ -61,21 +68,17 @@ def patient_facts_update(*, connection: str, patient_ref: str, visit: Visit) -> 
         "patient_phone": patient.phone[:64],
     }
     values = {column: value for column, value in values.items() if value}
-    if not values:
-        return 0
-    rows = Referral.objects.filter(_facts_older_than(visit.newest_time), connection=connection)
-    return rows.filter(patient_ref=patient_ref).update(**values, patient_facts_at=visit.newest_time)
-
-
-def _facts_older_than(moment: datetime | None) -> Q:
-    """Rows whose patient facts describe an earlier moment than `moment`: never stamped, or stamped
-    earlier. A visit without any MSH-7 (a sender that leaves it empty) is older than any stamp."""
-    never = Q(patient_facts_at__isnull=True)
-    return never if moment is None else never | Q(patient_facts_at__lt=moment)
+    rows = Referral.objects.filter(connection=connection, patient_ref=patient_ref)
+    clock = rows.aggregate(newest=Max("patient_facts_at"))["newest"]
+    if clock is None or (visit.newest_time is not None and clock < visit.newest_time):
+        return rows.update(**values, patient_facts_at=visit.newest_time) if values else 0
+    newest = rows.filter(patient_facts_at=clock).order_by("pk").values(*FACT_COLUMNS).first()
+    return rows.filter(patient_facts_at__isnull=True).update(**newest, patient_facts_at=clock)
 
 
 def _stamp_older(stamp: datetime | None, moment: datetime | None) -> bool:
-    """_facts_older_than for one row already read."""
+    """Whether facts stamped `stamp` describe an earlier moment than `moment` (never stamped: yes; a visit
+    without any MSH-7 is older than any stamp)."""
     return stamp is None or (moment is not None and stamp < moment)
 
 

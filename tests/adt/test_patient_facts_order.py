@@ -1,7 +1,7 @@
-"""Patient facts have a clock (Referral.patient_facts_at): an ADT message writes the name, MRN, birth date
-and phone only over facts that describe an earlier moment than its visit's newest MSH-7, and a FHIR read
-(stamped with the time of the read) always applies. A late resend or a parked message linked days later
-never undoes a newer read."""
+"""Patient facts have a clock (Referral.patient_facts_at), per patient: an ADT message writes the name,
+MRN, birth date and phone only when its visit's newest MSH-7 is later than every stamp the patient's items
+hold, and a FHIR read (stamped with the time of the read) always applies. A late resend or a parked message
+linked days later never undoes a newer read, and a new item shows the patient's newest facts."""
 
 from datetime import timedelta
 
@@ -103,24 +103,41 @@ def test_a_fhir_read_after_the_update_wins_again():
     assert facts() == ("Sample Name", "555-0400", at(240))
 
 
-def test_an_item_never_stamped_takes_the_facts_of_an_older_update():
+def test_an_item_never_stamped_takes_the_patients_newest_facts_not_an_older_updates():
     discharged_then_read(120)
     Referral.objects.create(connection="sandbox", fhir_ref="ServiceRequest/sr-9", patient_ref="Patient/p-1")
     store(raw("A08", 90, visit="", name="Doe^Anna", phone="555-0199"))
     adt_process_pending()
-    assert facts("ServiceRequest/sr-9") == ("Anna Doe", "555-0199", at(90))
+    assert facts("ServiceRequest/sr-9") == ("Sample Name", "555-0300", at(120))  # the read's, as the others
     assert Referral.objects.get(fhir_ref="ServiceRequest/sr-9").patient_mrn == "MRN-1"
-    assert facts() == ("Sample Name", "555-0300", at(120))  # the read's facts stay on the stamped item
+    assert facts() == ("Sample Name", "555-0300", at(120))
 
 
-def test_an_update_without_msh_7_fills_only_items_never_stamped():
+def test_a_late_discharge_of_another_visit_shows_the_patients_newest_facts():
+    # Found in review: a new item made by an older message showed the older name and phone beside the
+    # newer ones of the patient's other items.
+    discharged_then_read(120)
+    store(raw("A01", 30, visit="V2"), raw("A03", 90, visit="V2", name="Doe^Anna", phone="555-0199"))
+    assert adt_process_pending().processed == 2
+    assert facts("adt-visit/V2") == ("Sample Name", "555-0300", at(120))
+    assert facts() == ("Sample Name", "555-0300", at(120))
+
+
+def test_an_update_without_msh_7_gives_way_to_stamped_facts():
     discharged_then_read(120)
     Referral.objects.create(connection="sandbox", fhir_ref="ServiceRequest/sr-9", patient_ref="Patient/p-1")
     (message,) = store(without_msh_7(raw("A08", 0, visit="", name="Doe^Anna", phone="555-0199")))
     assert message.message_time is None
     assert adt_process_pending().processed == 1
-    assert facts("ServiceRequest/sr-9") == ("Anna Doe", "555-0199", None)
+    assert facts("ServiceRequest/sr-9") == ("Sample Name", "555-0300", at(120))
     assert facts() == ("Sample Name", "555-0300", at(120))
+
+
+def test_an_update_without_msh_7_writes_a_patient_nothing_stamped():
+    Referral.objects.create(connection="sandbox", fhir_ref="ServiceRequest/sr-9", patient_ref="Patient/p-1")
+    store(without_msh_7(raw("A08", 0, visit="", name="Doe^Anna", phone="555-0199")))
+    assert adt_process_pending().processed == 1
+    assert facts("ServiceRequest/sr-9") == ("Anna Doe", "555-0199", None)
 
 
 @pytest.mark.parametrize(
