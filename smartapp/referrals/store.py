@@ -78,10 +78,10 @@ def referral_page_store(
     backwards). An unparseable resource is skipped and counted.
     `advance_watermark=False` leaves the watermark alone: a page of a walk not sorted by lastUpdated, or of
     one patient's sync, says nothing about what else changed before it.
-    `read_at`: when the page was read from the EHR (default now, the page having just been fetched): the
-    moment its Patients' facts describe, which a late ADT message with an older MSH-7 must not overwrite.
+    `read_at`: the moment the page describes the EHR at when it is not now (an export's transactionTime);
+    None for a page just fetched. Its Patients' facts are stamped with it (store_names.patients_update), and
+    a late ADT message with an older MSH-7 does not overwrite them.
     """
-    read_at = read_at or timezone.now()
     rules = configured_rules()
     directory = page_directory(resources, today=today)
     parsed = _parse(resources, directory, rules, visit_system=_visit_system(connection))

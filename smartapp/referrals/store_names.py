@@ -61,13 +61,16 @@ def patients_update(
     connection: str, patients: dict[str, PatientFacts], *, read_at: datetime | None = None
 ) -> int:
     """Give the stored expectations of these patients their facts: the MRN, birth date and phone as the
-    Patient has them now (cleared when it no longer has one), the name when it has one. A read is the
-    EHR's state at `read_at` (default now): it always applies, and every row of these patients is stamped
-    with that time, changed or not, so that no ADT message older than the read writes over it later."""
+    Patient has them now (cleared when it no longer has one), the name when it has one. Every row written
+    is stamped with the moment the facts describe, changed or not, so that no ADT message older than them
+    writes over them later. A live read (`read_at` None) is the EHR's state now: it always applies. A page
+    describing an earlier moment (an export's transactionTime) leaves the rows whose facts are newer."""
     if not patients:
         return 0
-    read_at = read_at or timezone.now()
     rows = Referral.objects.filter(connection=connection, patient_ref__in=list(patients))
+    if read_at is not None:
+        rows = rows.filter(Q(patient_facts_at__isnull=True) | Q(patient_facts_at__lte=read_at))
+    read_at = read_at or timezone.now()
     changed = []
     for row in rows:
         facts = patients[row.patient_ref]

@@ -225,6 +225,7 @@ def _store(run: _Run, page: PopulationPage, reports: dict[str, TypeReport], repo
                 resources=page.resources,
                 today=run.today,
                 advance_watermark=False,
+                read_at=page.as_of,
             )
         for resource_type, moment in page.watermarks.items() if whole else ():
             watermark_advance(connection=connection, resource_type=resource_type, last_updated=moment)

@@ -44,17 +44,33 @@ def test_a_read_stamps_every_item_of_its_patients_changed_or_not():
     assert stamps()["ServiceRequest/sr-1"] == later
 
 
-def test_a_read_applies_over_facts_stamped_later_and_takes_its_own_time():
-    # A sender's MSH-7 ahead of the clock stamped the facts after the read: the read still describes the EHR.
+def test_a_live_read_applies_over_facts_stamped_later_and_takes_its_own_time():
+    # A sender's MSH-7 ahead of the clock stamped the facts after now: a live read still describes the EHR.
     item(
         "ServiceRequest/sr-1",
         patient_display="Old Name",
         patient_phone="555-0001",
-        patient_facts_at=READ.replace(year=2030),
+        patient_facts_at=timezone.now().replace(year=2030),
     )
-    patients_update("sandbox", {"Patient/p-1": FACTS}, read_at=READ)
+    before = timezone.now()
+    patients_update("sandbox", {"Patient/p-1": FACTS})
     row = Referral.objects.get()
-    assert (row.patient_display, row.patient_phone, row.patient_facts_at) == ("Sample Name", "555-0107", READ)
+    assert (row.patient_display, row.patient_phone) == ("Sample Name", "555-0107")
+    assert before <= row.patient_facts_at <= timezone.now()
+
+
+def test_a_page_of_an_earlier_moment_leaves_facts_newer_than_it():
+    # An export's files describe its transactionTime; an ADT update stamped after it is newer.
+    item("ServiceRequest/sr-1", patient_display="Newer Name", patient_phone="555-0002", patient_facts_at=READ)
+    item("ServiceRequest/sr-2", patient_display="Old Name", patient_facts_at=READ - timedelta(days=1))
+    item("ServiceRequest/sr-3")  # never stamped
+    assert patients_update("sandbox", {"Patient/p-1": FACTS}, read_at=READ - timedelta(hours=1)) == 2
+    rows = {r.fhir_ref: (r.patient_display, r.patient_facts_at) for r in Referral.objects.all()}
+    assert rows == {
+        "ServiceRequest/sr-1": ("Newer Name", READ),
+        "ServiceRequest/sr-2": ("Sample Name", READ - timedelta(hours=1)),
+        "ServiceRequest/sr-3": ("Sample Name", READ - timedelta(hours=1)),
+    }
 
 
 def test_a_stored_page_stamps_its_patients_with_the_time_it_was_read():

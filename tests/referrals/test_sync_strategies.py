@@ -92,6 +92,13 @@ def test_an_export_is_stored_with_names_watermarks_and_the_job_deleted(ehr):
     assert SyncClaim.objects.get(connection=CONNECTION).finished_at is not None
 
 
+def test_an_exports_patient_facts_are_stamped_with_its_transaction_time_not_the_download(ehr):
+    # The files describe the EHR at transactionTime, however long after it they are read: an ADT update
+    # sent between the two is newer than what the export says (adt/visits.py compares with this stamp).
+    referral_sync(connection=CONNECTION)
+    assert set(Referral.objects.values_list("patient_facts_at", flat=True)) == {DONE}
+
+
 def test_the_next_run_exports_what_changed_since_the_last_exports_time(ehr):
     referral_sync(connection=CONNECTION)
     before, ehr.sent[:] = stored(), []

@@ -41,6 +41,9 @@ class PopulationPage:
     requests: int = 0  # FHIR requests this page took (retries included)
     withheld: int = 0  # OperationOutcomes saying the EHR withheld results
     truncated: bool = False  # the walk stopped on purpose (page cap, foreign next link, cycle)
+    # The moment the page describes the EHR at, when it is not the moment it is read: an export's
+    # transactionTime. None: now (a search page has just been read).
+    as_of: datetime | None = None
     resumed: bool = False  # the first page of a walk an earlier run left unfinished
 
 

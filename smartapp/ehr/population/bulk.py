@@ -101,7 +101,7 @@ def _completed(walk: Walk, status_url: str) -> Manifest:
 
 
 def _file_pages(walk: Walk, manifest: Manifest, status_url: str, first: int, skip: int):
-    files = _in_order(manifest.files, walk.types)
+    files, as_of = _in_order(manifest.files, walk.types), manifest.transaction_time  # what the files describe
     for index in range(first, len(files)):
         file, line = files[index], skip if index == first else 0
         batch, requests = [], 1  # the file's GET
@@ -110,12 +110,12 @@ def _file_pages(walk: Walk, manifest: Manifest, status_url: str, first: int, ski
             if len(batch) == walk.page_size:
                 line += len(batch)
                 yield PopulationPage(
-                    file.resource_type, batch, _point(status_url, index, line), requests=requests
+                    file.resource_type, batch, _point(status_url, index, line), requests=requests, as_of=as_of
                 )
                 batch, requests = [], 0
         if batch or requests:
             yield PopulationPage(
-                file.resource_type, batch, _point(status_url, index + 1, 0), requests=requests
+                file.resource_type, batch, _point(status_url, index + 1, 0), requests=requests, as_of=as_of
             )
         else:
             yield checkpoint(_point(status_url, index + 1, 0))
