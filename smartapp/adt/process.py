@@ -40,6 +40,7 @@ logger = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)  # a run holds its claim this long; a crashed run's rows are due again after
 BACKOFF_FIRST, BACKOFF_MAX = 30, 3600  # seconds before another try when the EHR was unavailable
 TEST_OR_DEBUG = ("T", "D")  # MSH-11 processing ids (HL7 table 0103): never put on a worklist
+CLOCK_SKEW = timedelta(hours=1)  # MSH-7 this far from the message's arrival: a zone is likely wrong
 
 
 @dataclass
@@ -114,6 +115,7 @@ def _process(claimed: list[InboundMessage], *, now: datetime) -> ProcessReport:
 def _visit_process(rows: list[InboundMessage], *, now: datetime, parsed: Parsed) -> dict[str, int]:
     """The outcome counts of one visit's claimed rows."""
     ignored = _ignore(rows, now=now, parsed=parsed)
+    _clock_check(rows, parsed=parsed)
     rows = [row for row in rows if row.pk not in ignored]
     counts = {"ignored": len(ignored)}
     config = configs.by_name(rows[0].connection) if rows else None
@@ -247,6 +249,30 @@ def _parsed(pk: int, raw, parsed: Parsed, zone: str) -> AdtMessage | None:
     if pk not in parsed:
         parsed[pk] = parse_cache.parse(bytes(raw), zone=zone)
     return parsed[pk]
+
+
+def _clock_check(rows: list[InboundMessage], *, parsed: Parsed) -> None:
+    """Warn (counts only) when messages say they were sent over CLOCK_SKEW before or after they arrived: an
+    engine sends within seconds, so this is the sign of times sent without an offset and read in the wrong
+    zone (a US hospital's wall clock read as UTC is hours behind), which orders them wrongly against
+    offset-carrying messages and refuses their A08s as older than a FHIR read; or, behind, of an engine
+    replaying a queue after an outage."""
+    skews = [
+        message.header.message_time - row.received_at
+        for row in rows
+        if (message := parsed.get(row.pk)) is not None and message.header.message_time is not None
+    ]
+    for direction, count in (
+        ("ahead", sum(skew > CLOCK_SKEW for skew in skews)),
+        ("behind", sum(skew < -CLOCK_SKEW for skew in skews)),
+    ):
+        if count:
+            logger.warning(
+                "adt.msh7_%s connection=%s count=%d hint=check_the_registrations_adt_time_zone",
+                direction,
+                rows[0].connection,
+                count,
+            )
 
 
 def _ignore_reason(row: InboundMessage, message: AdtMessage | None) -> str:

@@ -13,7 +13,10 @@ from smartapp.adt.zones import feed_zone, parse_in_zone
 from smartapp.referrals.models import Referral
 
 from .hl7_messages import START, raw, store
-from .test_process import ehr  # noqa: F401  the fake EHR fixture
+
+# `ehr` is test_process's fake EHR fixture, imported: each test's `ehr` argument is that fixture.
+# ruff: noqa: F811
+from .test_process import ehr  # noqa: F401
 from .test_process import process as process_due
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +71,7 @@ def test_the_parse_cache_keeps_each_zones_parse_apart(settings):
 
 
 @pytest.mark.parametrize(("zone", "state"), [(AUCKLAND, "cancelled"), ("UTC", "finished")])
-def test_the_feeds_zone_decides_the_order_of_its_messages(ehr, feed_in, settings, zone, state):  # noqa: F811
+def test_the_feeds_zone_decides_the_order_of_its_messages(ehr, feed_in, settings, zone, state):
     # The discharge is sent in Auckland's wall-clock time: START's clock there, 12 or 13 hours before START
     # in UTC. The cancel, with an offset, 5 hours before START in UTC: after the discharge read in
     # Auckland's zone, before it if the discharge were read in UTC.
@@ -79,3 +82,39 @@ def test_the_feeds_zone_decides_the_order_of_its_messages(ehr, feed_in, settings
     assert process_due().processed == 3
     row = Referral.objects.get(kind="discharge")
     assert row.request_status == state
+
+
+def sent_now_in(zone: str) -> bytes:
+    """An A08 whose MSH-7 and EVN-2 are this moment's wall clock in `zone`, without an offset."""
+    message = raw("A08", 0, visit="")
+    stamp = START.strftime("%Y%m%d%H%M%S").encode() + b"+0000"
+    return message.replace(stamp, datetime.now(ZoneInfo(zone)).strftime("%Y%m%d%H%M%S").encode())
+
+
+@pytest.mark.parametrize(
+    ("hospital", "registered", "warning"),
+    [
+        (AUCKLAND, "", "adt.msh7_ahead connection=sandbox count=1"),  # read as UTC: hours in the future
+        ("America/New_York", "", "adt.msh7_behind connection=sandbox count=1"),  # read as UTC: hours late
+        ("America/New_York", "America/New_York", ""),
+        (AUCKLAND, AUCKLAND, ""),
+    ],
+)
+def test_a_feed_read_in_the_wrong_zone_is_named_in_a_warning_without_phi(
+    ehr,
+    feed_in,
+    settings,
+    caplog,
+    hospital,
+    registered,
+    warning,
+):
+    settings.TIME_ZONE = "UTC"
+    if registered:
+        feed_in(registered)
+    store(sent_now_in(hospital))
+    with caplog.at_level("WARNING", logger="smartapp.adt.process"):
+        assert process_due().processed == 1
+    warnings = [r.getMessage() for r in caplog.records if r.getMessage().startswith("adt.msh7_")]
+    assert warnings == ([f"{warning} hint=check_the_registrations_adt_time_zone"] if warning else [])
+    assert all("Doe" not in line and "MRN" not in line for line in warnings)

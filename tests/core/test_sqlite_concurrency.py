@@ -25,8 +25,9 @@ SYNC_PATIENT = "smartapp.referrals.tasks.sync_patient"
 
 
 def _answer(response: requests.Response) -> tuple[int, str]:
-    """(status, "path: page title"): enough to tell which step failed and why, without PHI."""
-    title = re.search(r"<title>(.*?)</title>", response.text, re.S)
+    """(status, "path: title of an error page"): enough to tell which step failed and why. A chart's own
+    title names its patient, so only an error page's title (fixed words) is kept."""
+    title = re.search(r"<title>(.*?)</title>", response.text, re.S) if response.status_code >= 400 else None
     path = requests.utils.urlparse(response.url).path
     return response.status_code, f"{path}: {title.group(1).strip() if title else ''}"
 
