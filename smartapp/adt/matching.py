@@ -36,6 +36,7 @@ from django.utils import timezone
 from smartapp.ehr.configs import LaunchConfig
 from smartapp.ehr.errors import EhrAuthExpired, EhrBadResponse, EhrForbidden, EhrUnavailable
 from smartapp.ehr.ids import is_fhir_id
+from smartapp.ehr.paging import is_under_base
 from smartapp.ehr.profiles import profile_for
 from smartapp.ehr.profiles.validity import query_problem
 from smartapp.referrals.credentials import SyncNotPossible, sync_client
@@ -226,13 +227,13 @@ def replaced_by(patient: dict, base: str) -> str:
 
 
 def _on_this_server(reference: str, base: str) -> bool:
-    """A relative reference, or an absolute one whose base (before "<Type>/<id>") is `base`."""
+    """A relative reference, or an absolute one on `base` itself: under it (ehr.paging.is_under_base: the
+    same origin, no dot segments) with nothing between the base and "<Type>/<id>"."""
     if "://" not in reference:
         return True
-    found, expected = urlsplit(reference.split("/_history/")[0].rstrip("/")), urlsplit(base.rstrip("/"))
-    origin = (found.scheme.lower(), found.netloc.lower())
-    same_origin = origin == (expected.scheme.lower(), expected.netloc.lower())
-    return bool(base) and same_origin and found.path.rsplit("/", 2)[0] == expected.path
+    target = reference.split("/_history/")[0].rstrip("/")
+    own_base = urlsplit(target).path.rsplit("/", 2)[0]
+    return is_under_base(target, base) and own_base == urlsplit(base).path.rstrip("/")
 
 
 def _answer_record(connection: str, answer: SearchAnswer) -> None:

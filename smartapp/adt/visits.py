@@ -15,7 +15,7 @@ since, and a new item of the patient shows the same facts as the others.
 
 from collections import defaultdict
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date
 
 from django.db.models import Max
 
@@ -76,21 +76,6 @@ def patient_facts_update(*, connection: str, patient_ref: str, visit: Visit) -> 
     return rows.filter(patient_facts_at__isnull=True).update(**newest, patient_facts_at=clock)
 
 
-def _stamp_older(stamp: datetime | None, moment: datetime | None) -> bool:
-    """Whether facts stamped `stamp` describe an earlier moment than `moment` (never stamped: yes; a visit
-    without any MSH-7 is older than any stamp)."""
-    return stamp is None or (moment is not None and stamp < moment)
-
-
-def _name_for(stored: dict | None, visit: Visit, patient_ref: str) -> str:
-    """The name the visit gives its discharge row. "" when the row is this patient's and its facts are
-    not older than the visit: referrals_upsert then keeps the stored name (_names_kept, as for any
-    version naming the same patient without a name), while the rest of the visit is still written."""
-    if stored is None or stored["patient_ref"] != patient_ref:
-        return visit.patient.name[:200]  # the stored stamp is another patient's
-    return visit.patient.name[:200] if _stamp_older(stored["patient_facts_at"], visit.newest_time) else ""
-
-
 def _version(visit: Visit) -> Version:
     return Version(last_updated=visit.newest_time, version_id=str(visit.version))
 
@@ -100,16 +85,14 @@ def _discharge_store(connection: str, visit: Visit, resource: dict, rules: Rules
     if facts is None:
         return set()
     # The visit's row as stored (the FHIR sync's Encounter, or this feed's own), else a new ADT row.
-    stored = (
-        _discharges(connection, visit.visit_number)
-        .values("fhir_ref", "patient_ref", "patient_facts_at")
-        .first()
-    )
+    stored = _discharges(connection, visit.visit_number).values_list("fhir_ref", flat=True).first()
     facts = replace(
         facts,
-        fhir_ref=stored["fhir_ref"] if stored else ADT_VISIT_PREFIX + visit.visit_number,
+        fhir_ref=stored or ADT_VISIT_PREFIX + visit.visit_number,
         visit_number=visit.visit_number,
-        patient_display=_name_for(stored, visit, facts.patient_ref),
+        # No name here: the upsert keeps a stored one (_names_kept), and patient_facts_update, the one
+        # writer of the patient's facts, gives the row the newest the patient has.
+        patient_display="",
         requester_display=visit.attending.name[:200],
         version=_version(visit),
     )

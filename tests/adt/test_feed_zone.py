@@ -2,7 +2,6 @@
 time_zone` (zones.py), else TIME_ZONE; the parse cache keeps each zone's parse apart."""
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,6 +12,7 @@ from smartapp.adt.zones import feed_zone, parse_in_zone
 from smartapp.referrals.models import Referral
 
 from .hl7_messages import START, raw, store
+from .registrations import sandbox_adt_with
 
 # `ehr` is test_process's fake EHR fixture, imported: each test's `ehr` argument is that fixture.
 # ruff: noqa: F811
@@ -21,7 +21,6 @@ from .test_process import process as process_due
 
 pytestmark = pytest.mark.django_db
 
-SANDBOX_TOML = Path(__file__).resolve().parents[2] / "launch_configs" / "sandbox.toml"
 AUCKLAND = "Pacific/Auckland"
 
 
@@ -31,9 +30,7 @@ def feed_in(tmp_path, settings, monkeypatch):
     monkeypatch.setattr(process, "parse_cache", ParseCache())
 
     def configure(zone: str) -> None:
-        text = SANDBOX_TOML.read_text().replace("[adt]\n", f'[adt]\ntime_zone = "{zone}"\n', 1)
-        (tmp_path / "sandbox.toml").write_text(text)
-        settings.LAUNCH_CONFIGS_DIR = str(tmp_path)
+        sandbox_adt_with(tmp_path, settings, "time_zone", zone)
 
     return configure
 

@@ -5,7 +5,6 @@ import socket
 import ssl
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -15,10 +14,10 @@ from smartapp.adt.models import InboundMessage
 from smartapp.adt.process import ProcessReport
 from tests.adt.listener_harness import listening
 from tests.adt.mllp_client import END, START, MllpClient, ack_fields, adt
+from tests.adt.registrations import sandbox_adt_with
 from tests.adt.test_listener_tls import issue, write_pair
 
 pytestmark = pytest.mark.django_db(transaction=True)
-SANDBOX_TOML = Path(__file__).resolve().parents[2] / "launch_configs" / "sandbox.toml"
 
 
 class FakeEngine:
@@ -100,9 +99,7 @@ def return_address(tmp_path, settings):
     """The sandbox registration, with its engine's return address set; returns a function that sets it."""
 
     def configure(address: str) -> None:
-        text = SANDBOX_TOML.read_text().replace("[adt]\n", f'[adt]\nreturn_address = "{address}"\n', 1)
-        (tmp_path / "sandbox.toml").write_text(text)
-        settings.LAUNCH_CONFIGS_DIR = str(tmp_path)
+        sandbox_adt_with(tmp_path, settings, "return_address", address)
 
     return configure
 
